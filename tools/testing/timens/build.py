@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configure and build a kernel (and its kselftests) out of tree:
+# build/<kernel>/out holds the objects of build/<kernel>/linux.
+
+import glob
+import os
+import shutil
+
+import tree
+from util import Fail, REPO, BUILD, run, note
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FRAGMENTS = sorted(glob.glob(os.path.join(HERE, 'configs', '*.config')))
+SELFTEST_CONFIG = os.path.join(REPO, 'tools/testing/selftests/timens/config')
+
+
+def out_dir(kernel):
+	return os.path.join(BUILD, kernel, 'out')
+
+
+def bzimage(kernel):
+	return os.path.join(out_dir(kernel), 'arch/x86/boot/bzImage')
+
+
+def make_cmd(kernel, *targets):
+	cmd = ['make', '-s', '-C', tree.tree_dir(kernel), f'O={out_dir(kernel)}',
+	       f'-j{os.cpu_count() or 1}']
+	if shutil.which('ccache'):
+		cmd.append('CC=ccache gcc')
+		cmd.append('HOSTCC=ccache gcc')
+	return cmd + list(targets)
+
+
+def make_env():
+	env = dict(os.environ)
+	# Same relative paths in all three trees: ccache shares their objects.
+	env.setdefault('CCACHE_BASEDIR', BUILD)
+	env.setdefault('CCACHE_NOHASHDIR', '1')
+	env['KBUILD_BUILD_TIMESTAMP'] = '@0'
+	env['KBUILD_BUILD_USER'] = 'timens'
+	env['KBUILD_BUILD_HOST'] = 'timens'
+	return env
+
+
+def fragments():
+	frags = list(FRAGMENTS)
+	if os.path.exists(SELFTEST_CONFIG):
+		frags.append(SELFTEST_CONFIG)
+	return frags
+
+
+def symbol_exists(kernel, sym):
+	r = run(['grep', '-rqE', f'^(menu)?config {sym}$', '--include=Kconfig*',
+		 tree.tree_dir(kernel)], check=False)
+	return r.returncode == 0
+
+
+def configure(kernel, extra=()):
+	"""allnoconfig plus our fragments; re-run only when they change."""
+	out = out_dir(kernel)
+	frags = fragments() + list(extra)
+	stamp = os.path.join(out, '.timens-config')
+	digest = tree.file_digest(frags)
+	if os.path.exists(os.path.join(out, '.config')) and os.path.exists(stamp):
+		with open(stamp) as f:
+			if f.read() == digest:
+				return
+	os.makedirs(out, exist_ok=True)
+	env = make_env()
+	run(make_cmd(kernel, 'allnoconfig'), env=env, capture=True)
+	run([os.path.join(tree.tree_dir(kernel), 'scripts/kconfig/merge_config.sh'),
+	     '-m', '-O', out, os.path.join(out, '.config')] + frags,
+	    env=env, capture=True)
+	run(make_cmd(kernel, 'olddefconfig'), env=env, capture=True)
+	with open(os.path.join(out, '.config')) as f:
+		have = set(l.strip() for l in f)
+	for frag in frags:
+		with open(frag) as f:
+			for l in f:
+				l = l.strip()
+				if not l.startswith('CONFIG_') or l in have:
+					continue
+				sym = l.split('=')[0][len('CONFIG_'):]
+				if symbol_exists(kernel, sym):
+					raise Fail(f'{kernel}: {l} from {os.path.basename(frag)} '
+						   'did not survive olddefconfig (a dependency '
+						   'is missing from the fragment)')
+	with open(stamp, 'w') as f:
+		f.write(digest)
+
+
+def build(kernel, extra_config=()):
+	tree.prepare(kernel)
+	configure(kernel, extra_config)
+	note(f'building the {kernel} kernel')
+	run(make_cmd(kernel, 'bzImage'), env=make_env())
+	return bzimage(kernel)
+
+
+def selftests(kernel, target):
+	"""Build tools/testing/selftests/@target of @kernel's tree against its
+	exported headers; return the directory holding the binaries."""
+	env = make_env()
+	run(make_cmd(kernel, 'headers'), env=env)
+	dest = os.path.join(BUILD, kernel, 'kselftest')
+	run(['make', '-s', '-C', os.path.join(tree.tree_dir(kernel),
+					      'tools/testing/selftests', target),
+	     f'OUTPUT={dest}/{target}',
+	     f'KHDR_INCLUDES=-isystem {out_dir(kernel)}/usr/include'], env=env)
+	return os.path.join(dest, target)

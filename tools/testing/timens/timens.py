@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# One entry point for the time namespace series' harness; the top-level
+# Makefile calls it. Each job lives in its own module:
+#   deps.py   Debian packages      tree.py   base, strip, work tree, export
+#   build.py  config and kernel    vm.py     QEMU runner
+#   tap.py    TAP parsing          check.py  the test suites
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import build  # noqa: E402
+import check  # noqa: E402
+import deps  # noqa: E402
+import tree  # noqa: E402
+import vm  # noqa: E402
+from util import Fail, KERNELS  # noqa: E402
+
+DEMO = r'''
+echo "kernel: $(uname -r)"
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "uptime: $(cut -d' ' -f1 /proc/uptime) s"
+if [ -e /proc/self/ns/time ]; then
+	echo "time namespace: $(readlink /proc/self/ns/time)"
+	unshare --time --fork --boottime 86400 cat /proc/uptime | \
+		sed 's/^\([^ ]*\).*/uptime in a time namespace 1 day ahead: \1 s/'
+else
+	echo "time namespace: none in this kernel"
+fi
+'''
+
+
+def main():
+	ap = argparse.ArgumentParser(prog='timens.py')
+	ap.add_argument('job', choices=['deps', 'prepare', 'build', 'run', 'check',
+					'export', 'reset-tree'])
+	ap.add_argument('--kernel', default='ours', choices=KERNELS)
+	ap.add_argument('--cmd', default='')
+	ap.add_argument('--kvm', action='store_true')
+	ap.add_argument('--timeout', type=int, default=600)
+	ap.add_argument('--verbose', action='store_true')
+	a = ap.parse_args()
+	try:
+		if a.job != 'export':
+			deps.ensure()
+		if a.job == 'deps':
+			return 0
+		if a.job == 'prepare':
+			tree.prepare(a.kernel)
+		elif a.job == 'build':
+			build.build(a.kernel)
+		elif a.job == 'run':
+			image = build.build(a.kernel)
+			status, _ = vm.run_in_guest(image, a.cmd or DEMO, kvm=a.kvm,
+						    timeout=a.timeout,
+						    verbose=a.verbose)
+			return status
+		elif a.job == 'check':
+			return check.main(a)
+		elif a.job == 'export':
+			tree.export()
+		elif a.job == 'reset-tree':
+			tree.reset_ours()
+	except Fail as e:
+		print(f'timens: error: {e}', file=sys.stderr)
+		return 2
+	return 0
+
+
+if __name__ == '__main__':
+	sys.exit(main())

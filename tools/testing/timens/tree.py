@@ -1,0 +1,325 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The source trees: fetch Debian's linux-source-6.1, unpack it, strip it,
+# and keep the work tree where the series is developed.
+#
+#   build/upstream/linux   pristine 6.1 (the reference kernel)
+#   build/stripped/linux   6.1 with the upstream time namespace removed
+#   build/ours/linux       git work tree: commit 1 is the stripped base,
+#                          then our new files, then patches/series
+#
+# All three sit at the same depth so that ccache, with CCACHE_BASEDIR at
+# build/, shares objects between them.
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import strip
+from util import Fail, REPO, BUILD, run, note
+
+# The one place the base version is pinned.
+BASE_PACKAGE = 'linux-source-6.1'
+BASE_VERSION = '6.1.192-2'
+
+CACHE = os.path.join(os.environ.get('XDG_CACHE_HOME') or
+		     os.path.expanduser('~/.cache'), 'timens-series')
+
+# Repository files that are not part of the kernel tree overlay.
+NOT_OVERLAY = ('README.md', 'Makefile', 'MAINTAINERS', 'COPYING',
+	       '.gitignore', '.ci/', 'patches/', 'tools/testing/timens/', 'docs/')
+
+GIT_ID = ['-c', 'user.name=timens series', '-c', 'user.email=timens@localhost',
+	  '-c', 'core.autocrlf=false', '-c', 'gc.auto=0']
+
+
+def git(tree, *args, **kw):
+	return run(['git', '-C', tree] + GIT_ID + list(args), **kw)
+
+
+def tree_dir(kernel):
+	return os.path.join(BUILD, kernel, 'linux')
+
+
+def fetch_base():
+	"""The .deb of the pinned base, downloaded once into the cache."""
+	deb = os.path.join(CACHE, f'{BASE_PACKAGE}_{BASE_VERSION}_all.deb')
+	if os.path.exists(deb):
+		return deb
+	os.makedirs(CACHE, exist_ok=True)
+	note(f'fetching {BASE_PACKAGE} {BASE_VERSION} with apt-get download')
+	r = run(['apt-get', 'download', f'{BASE_PACKAGE}={BASE_VERSION}'],
+		cwd=CACHE, check=False, capture=True)
+	if r.returncode or not os.path.exists(deb):
+		raise Fail(f'{BASE_PACKAGE} {BASE_VERSION} is not available from apt '
+			   f'(run "apt-get update"; "apt-cache policy {BASE_PACKAGE}" '
+			   f'lists the versions offered; the pin is BASE_VERSION in '
+			   f'tools/testing/timens/tree.py)')
+	return deb
+
+
+def unpack_base(dest):
+	"""Unpack the pristine source into @dest (replacing it)."""
+	deb = fetch_base()
+	if os.path.exists(dest):
+		shutil.rmtree(dest)
+	os.makedirs(dest)
+	run(['sh', '-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xOf - '
+	     './usr/src/linux-source-6.1.tar.xz | tar -xJf - -C "$2" '
+	     '--strip-components=1', 'unpack', deb, dest])
+	# Debian's packaging makes git ignore the whole tree; a work tree
+	# must see new files.
+	gi = os.path.join(dest, '.gitignore')
+	with open(gi) as f:
+		text = f.read()
+	text = re.sub(r'\n#\n# Debian packaging: ignore everything.*', '\n', text,
+		      flags=re.S)
+	with open(gi, 'w') as f:
+		f.write(text.rstrip('\n') + '\n')
+
+
+def file_digest(paths):
+	h = hashlib.sha256()
+	for p in sorted(paths):
+		h.update(p.encode() + b'\0')
+		with open(p, 'rb') as f:
+			h.update(f.read())
+	return h.hexdigest()
+
+
+def strip_inputs():
+	here = os.path.dirname(os.path.abspath(__file__))
+	return BASE_VERSION + file_digest([os.path.join(here, 'strip.py')])
+
+
+def load_stamp(kernel):
+	try:
+		with open(os.path.join(BUILD, kernel, 'tree.json')) as f:
+			return json.load(f)
+	except (OSError, ValueError):
+		return {}
+
+
+def save_stamp(kernel, stamp):
+	with open(os.path.join(BUILD, kernel, 'tree.json'), 'w') as f:
+		json.dump(stamp, f)
+
+
+def prepare_upstream():
+	stamp = load_stamp('upstream')
+	if stamp.get('base') == BASE_VERSION:
+		return
+	note('unpacking the reference tree (unmodified 6.1)')
+	unpack_base(tree_dir('upstream'))
+	save_stamp('upstream', {'base': BASE_VERSION})
+
+
+def prepare_stripped():
+	stamp = load_stamp('stripped')
+	if stamp.get('strip') == strip_inputs():
+		return
+	note('unpacking and stripping the base tree')
+	dest = tree_dir('stripped')
+	unpack_base(dest)
+	try:
+		strip.strip_tree(dest)
+	except strip.StripError as e:
+		raise Fail(f'strip: {e}')
+	save_stamp('stripped', {'strip': strip_inputs()})
+
+
+# -- the work tree -------------------------------------------------------
+
+def repo_files():
+	out = run(['git', '-C', REPO, 'ls-files', '-z', '--cached', '--others',
+		   '--exclude-standard'], capture=True).stdout
+	return sorted(f for f in out.split('\0') if f and
+		      os.path.isfile(os.path.join(REPO, f)))
+
+
+def overlay_files():
+	return [f for f in repo_files() if not f.startswith(NOT_OVERLAY)]
+
+
+def series():
+	path = os.path.join(REPO, 'patches', 'series')
+	if not os.path.exists(path):
+		return []
+	with open(path) as f:
+		names = [l.split('#')[0].strip() for l in f]
+	return [os.path.join(REPO, 'patches', n) for n in names if n]
+
+
+def series_inputs():
+	files = [os.path.join(REPO, f) for f in overlay_files()]
+	files += series()
+	m = os.path.join(REPO, 'MAINTAINERS')
+	if os.path.exists(m):
+		files.append(m)
+	return strip_inputs() + file_digest(files) + ' '.join(overlay_files())
+
+
+def worktree_state(tree):
+	"""A hash of everything in the work tree, committed or not."""
+	with tempfile.TemporaryDirectory() as tmp:
+		index = os.path.join(tmp, 'index')
+		shutil.copy(os.path.join(tree, '.git', 'index'), index)
+		env = dict(os.environ, GIT_INDEX_FILE=index)
+		run(['git', '-C', tree, 'add', '-A'], env=env)
+		return run(['git', '-C', tree, 'write-tree'], env=env,
+			   capture=True).stdout.strip()
+
+
+def merge_maintainers(tree):
+	"""Insert our MAINTAINERS entry in its sorted place."""
+	ours = os.path.join(REPO, 'MAINTAINERS')
+	if not os.path.exists(ours):
+		return
+	with open(ours) as f:
+		entry = [l for l in f.read().split('\n') if l.strip()]
+	title = entry[0]
+	path = os.path.join(tree, 'MAINTAINERS')
+	with open(path) as f:
+		lines = f.read().split('\n')
+	start = next(i for i, l in enumerate(lines) if l.startswith('3C59X'))
+	i = start
+	while i < len(lines):
+		if (i == start or not lines[i - 1].strip()) and \
+		   re.match(r'[A-Z0-9]', lines[i]) and lines[i].upper() > title.upper():
+			break
+		i += 1
+	lines[i:i] = entry + ['']
+	with open(path, 'w') as f:
+		f.write('\n'.join(lines))
+
+
+def build_ours():
+	"""(Re)create the work tree from the stripped base and the repo."""
+	tree = tree_dir('ours')
+	if not os.path.isdir(os.path.join(tree, '.git')):
+		note('creating the work tree (stripped base + overlay + series)')
+		prepare_stripped()
+		if os.path.exists(tree):
+			shutil.rmtree(tree)
+		run(['cp', '-a', tree_dir('stripped'), tree])
+		git(tree, 'init', '-q')
+		git(tree, 'add', '-A')
+		git(tree, 'commit', '-q', '-m', f'Stripped base: {BASE_PACKAGE} '
+		    f'{BASE_VERSION} without the upstream time namespace')
+		git(tree, 'tag', 'base')
+	else:
+		note('refreshing the work tree from the repo')
+		git(tree, 'checkout', '-q', '-f', '--detach', 'base')
+		git(tree, 'clean', '-q', '-fdx')
+		git(tree, 'branch', '-q', '-D', 'series', check=False, capture=True)
+	git(tree, 'checkout', '-q', '-b', 'series')
+	for f in overlay_files():
+		dst = os.path.join(tree, f)
+		os.makedirs(os.path.dirname(dst), exist_ok=True)
+		shutil.copy2(os.path.join(REPO, f), dst)
+	merge_maintainers(tree)
+	git(tree, 'add', '-A')
+	git(tree, 'commit', '-q', '--allow-empty', '-m',
+	    'timens: new files of the series (overlay)')
+	git(tree, 'tag', '-f', 'overlay', capture=True)
+	for p in series():
+		r = git(tree, 'am', '-q', '--keep-cr', p, check=False, capture=True)
+		if r.returncode:
+			git(tree, 'am', '--abort', check=False, capture=True)
+			raise Fail(f'patches/{os.path.basename(p)} does not apply: '
+				   f'{r.stderr.strip().splitlines()[0] if r.stderr.strip() else ""}')
+
+
+def prepare_ours():
+	"""Bring build/ours/linux up to date, never losing unexported edits."""
+	tree = tree_dir('ours')
+	stamp = load_stamp('ours')
+	if os.path.isdir(os.path.join(tree, '.git')) and stamp.get('tree'):
+		if worktree_state(tree) != stamp['tree']:
+			raise Fail('build/ours/linux holds edits that are not exported: '
+				   'run "make export" (or "make reset-tree" to drop them)')
+		if stamp.get('inputs') == series_inputs() and \
+		   stamp.get('strip') == strip_inputs():
+			return
+	if stamp.get('strip') != strip_inputs() and os.path.exists(tree):
+		shutil.rmtree(tree)
+	build_ours()
+	save_stamp('ours', {'inputs': series_inputs(), 'strip': strip_inputs(),
+			    'tree': worktree_state(tree)})
+
+
+def prepare(kernel):
+	if kernel == 'upstream':
+		prepare_upstream()
+	elif kernel == 'stripped':
+		prepare_stripped()
+	else:
+		prepare_ours()
+
+
+def reset_ours():
+	tree = tree_dir('ours')
+	if os.path.exists(tree):
+		save_stamp('ours', {})
+		shutil.rmtree(tree)
+	prepare_ours()
+
+
+def export():
+	"""Write the work tree's new files and patches back into the repo."""
+	tree = tree_dir('ours')
+	if not os.path.isdir(os.path.join(tree, '.git')):
+		raise Fail('no work tree: run "make prepare" first')
+	base_files = set(git(tree, 'ls-tree', '-r', '--name-only', '-z', 'base',
+			     capture=True).stdout.split('\0'))
+	dirty = [l[3:] for l in git(tree, 'status', '--porcelain',
+				    capture=True).stdout.splitlines()
+		 if l[3:] in base_files and l[3:] != 'MAINTAINERS']
+	if dirty:
+		raise Fail('uncommitted changes to base files in build/ours/linux '
+			   f'({", ".join(dirty[:3])}): commit them into the patch they '
+			   'belong to (git commit --fixup, git rebase --autosquash) '
+			   'or as a new patch, then export again')
+	# New files: everything the work tree has that the base does not.
+	out = git(tree, 'ls-files', '-z', '--cached', '--others', '--exclude-standard',
+		  capture=True).stdout
+	new = sorted(f for f in out.split('\0') if f and f not in base_files and
+		     os.path.isfile(os.path.join(tree, f)))
+	for f in overlay_files():
+		if f not in new:
+			os.remove(os.path.join(REPO, f))
+	for f in new:
+		dst = os.path.join(REPO, f)
+		os.makedirs(os.path.dirname(dst), exist_ok=True)
+		shutil.copy2(os.path.join(tree, f), dst)
+	# Patches: one per commit after the overlay, base files only.
+	pdir = os.path.join(REPO, 'patches')
+	os.makedirs(pdir, exist_ok=True)
+	for p in series():
+		if os.path.exists(p):
+			os.remove(p)
+	commits = git(tree, 'rev-list', '--reverse', 'overlay..HEAD',
+		      capture=True).stdout.split()
+	names = []
+	for c in commits:
+		touched = git(tree, 'diff-tree', '--no-commit-id', '--name-only', '-r',
+			      '-z', c, capture=True).stdout.split('\0')
+		paths = [p for p in touched if p in base_files and p != 'MAINTAINERS']
+		if not paths:
+			continue
+		name = git(tree, 'format-patch', '-1', '--no-signature', '--zero-commit',
+			   f'--start-number={len(names) + 1}', '-o', pdir, c, '--',
+			   *paths, capture=True).stdout.strip()
+		names.append(os.path.basename(name))
+	with open(os.path.join(pdir, 'series'), 'w') as f:
+		f.write('# SPDX-License-Identifier: GPL-2.0\n')
+		f.write('# Applied in order on top of the stripped base; '
+			'written by "make export".\n')
+		f.write(''.join(n + '\n' for n in names))
+	save_stamp('ours', {'inputs': series_inputs(), 'strip': strip_inputs(),
+			    'tree': worktree_state(tree)})
+	note(f'exported {len(new)} new files and {len(names)} patches')

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# What every part of the harness shares: paths, running commands, errors.
+
+import os
+import subprocess
+import sys
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
+BUILD = os.environ.get('TIMENS_BUILD') or os.path.join(REPO, 'build')
+KERNELS = ('ours', 'stripped', 'upstream')
+
+
+class Fail(Exception):
+	"""An error the user can act on; printed as one line."""
+
+
+def note(msg):
+	print(f'timens: {msg}', file=sys.stderr, flush=True)
+
+
+def run(cmd, check=True, capture=False, **kw):
+	if capture:
+		kw.setdefault('stdout', subprocess.PIPE)
+		kw.setdefault('stderr', subprocess.PIPE)
+		kw.setdefault('text', True)
+	try:
+		r = subprocess.run(cmd, **kw)
+	except FileNotFoundError:
+		raise Fail(f'{cmd[0]} not found: run "make deps" to install what '
+			   'the harness needs')
+	if check and r.returncode:
+		detail = ''
+		if capture and r.stderr:
+			detail = ': ' + r.stderr.strip().splitlines()[-1]
+		raise Fail(f'{" ".join(cmd[:4])} failed with status {r.returncode}{detail}')
+	return r
