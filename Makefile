@@ -13,7 +13,7 @@ TIMEOUT ?= 600
 HARNESS := python3 tools/testing/timens/timens.py
 OPTS := --kernel $(KERNEL) --timeout $(TIMEOUT) $(if $(KVM),--kvm) $(if $(filter 1,$(V)),--verbose)
 
-.PHONY: all python3 deps prepare build run check export reset-tree clean distclean
+.PHONY: all python3 deps prepare build run guest-run check export reset-tree clean distclean
 
 all: build
 
@@ -31,10 +31,27 @@ deps prepare build export reset-tree:
 check:
 	@$(HARNESS) check $(OPTS)
 
-run: python3
-	@$(HARNESS) run $(OPTS) --cmd "$$TIMENS_CMD"
+# make itself can only exit 0, 1 or 2; "make run" hands back the guest
+# command's own status through a small plugin. Without a compiler the
+# plugin is not built and a failing command gives make's usual status 2.
+EXIT_PLUGIN := build/make/exit_status.so
+ifneq ($(filter run,$(MAKECMDGOALS)),)
+-load $(EXIT_PLUGIN)
+endif
 
-run: export TIMENS_CMD = $(CMD)
+$(EXIT_PLUGIN): tools/testing/timens/make/exit_status.c
+	@mkdir -p $(dir $@)
+	@gcc -shared -fPIC -O2 -Wall -o $@ $< 2>/dev/null || true
+
+run: guest-run
+	@$(exit-status $(file < build/run.status))
+	@exit $$(cat build/run.status)
+
+guest-run: python3
+	@mkdir -p build
+	@$(HARNESS) run $(OPTS) --cmd "$$TIMENS_CMD"; echo $$? > build/run.status
+
+guest-run: export TIMENS_CMD = $(CMD)
 
 clean:
 	rm -rf build/*/out build/vm-*

@@ -51,12 +51,11 @@ def built_sources(kernel):
 	for cmd in cmds:
 		with open(cmd, errors='replace') as f:
 			for m in pathrx.finditer(f.read()):
-				p = m.group(1)
-				if p.startswith(src + '/'):
+				# kbuild runs in the object tree: relative
+				# paths are relative to it.
+				p = os.path.normpath(os.path.join(out, m.group(1)))
+				if p.startswith(src + '/') and os.path.isfile(p):
 					files.add(p[len(src) + 1:])
-				elif not p.startswith('/') and \
-				     os.path.exists(os.path.join(src, p)):
-					files.add(os.path.normpath(p))
 		rel = os.path.relpath(os.path.dirname(cmd), out)
 		for mk in ('Makefile', 'Kbuild'):
 			if os.path.exists(os.path.join(src, rel, mk)):
@@ -173,11 +172,32 @@ def upstream_selftests(kernel):
 	progs = re.search(r'^TEST_GEN_PROGS\s*:?=\s*(.*)$', mk, re.M).group(1).split()
 	run(build.make_cmd(kernel, "headers"), env=build.make_env())
 	dest = os.path.join(BUILD, kernel, 'kselftest', 'timens-upstream')
+	os.makedirs(dest, exist_ok=True)
 	run(['make', '-s', '-C', os.path.join(src, 'tools/testing/selftests/timens'),
 	     f'OUTPUT={dest}',
 	     f'KHDR_INCLUDES=-isystem {build.out_dir(kernel)}/usr/include'],
 	    env=build.make_env())
 	return dest, progs
+
+
+def check_style(res):
+	"""checkpatch.pl --strict from the base tree: every patch, every new
+	C file, header and script of the series and of the harness tests."""
+	checkpatch = os.path.join(tree.tree_dir('stripped'), 'scripts/checkpatch.pl')
+	files = [f for f in tree.overlay_files() if f.endswith(('.c', '.h', '.S'))]
+	files += [os.path.relpath(f, REPO) for f in
+		  sorted(glob.glob(os.path.join(HERE, 'tests', '*.[ch]')))]
+	for f in files:
+		r = run([checkpatch, '--strict', '--no-tree', '--quiet',
+			 '--no-summary', '-f', f], cwd=REPO, check=False, capture=True)
+		res.add(PASS if r.returncode == 0 else FAIL, f'checkpatch: {f}',
+			r.stdout.strip().splitlines()[0] if r.returncode else '')
+	for p in tree.series():
+		r = run([checkpatch, '--strict', '--no-tree', '--quiet',
+			 '--no-summary', p], cwd=REPO, check=False, capture=True)
+		res.add(PASS if r.returncode == 0 else FAIL,
+			f'checkpatch: patches/{os.path.basename(p)}',
+			r.stdout.strip().splitlines()[0] if r.returncode else '')
 
 
 def has_time_ns(kernel):
@@ -189,6 +209,7 @@ def main(args):
 	res = Results()
 	for k in ('stripped', 'upstream', 'ours'):
 		build.build(k)
+	check_style(res)
 	check_strip(res)
 	check_no_timens(res, 'stripped')
 	check_runner(res)

@@ -24,7 +24,7 @@ import shutil
 IDENTIFIERS = [
 	'CONFIG_TIME_NS', 'TIME_NS', 'GENERIC_VDSO_TIME_NS',
 	'CONFIG_GENERIC_VDSO_TIME_NS', 'CLONE_NEWTIME',
-	'time_namespace', 'init_time_ns', 'time_ns', 'time_ns_for_children',
+	'time_namespace', 'init_time_ns', 'time_ns_for_children',
 	'timens_operations', 'timens_for_children_operations',
 	'PROC_TIME_INIT_INO', 'UCOUNT_TIME_NAMESPACES', 'max_time_namespaces',
 	'VDSO_CLOCKMODE_TIMENS', 'timens_offset', 'timens_offsets',
@@ -41,11 +41,13 @@ IDENTIFIERS = [
 ]
 
 # Catch-all for anything the list above does not name: a word that starts
-# with "timens" (not "utimensat"), contains "_timens", or names the flag,
-# the config symbols or the nsproxy members.
+# with "timens" (not "utimensat") or contains "_timens", and the flag, the
+# config symbols and the namespace type in any spelling. (A bare "time_ns"
+# is a cpuidle field; the nsproxy members are caught by their type.)
 CATCH_ALL = re.compile(r'(?<![A-Za-z0-9])_*timens|_timens|TIMENS|'
-		       r'\btime_ns|\bTIME_NS\b|_TIME_NS\b|NEWTIME\b|'
-		       r'time_namespace|TIME_NAMESPACES|time_namespaces')
+		       r'\bTIME_NS\b|CONFIG_TIME_NS|VDSO_TIME_NS|NEWTIME\b|'
+		       r'\btime_namespace|TIME_NAMESPACES|\btime_namespaces\b|'
+		       r'time_ns_for_children')
 
 # Files that exist only for the upstream time namespace.
 REMOVED_PATHS = [

@@ -205,6 +205,7 @@ def build_ours():
 		prepare_stripped()
 		if os.path.exists(tree):
 			shutil.rmtree(tree)
+		os.makedirs(os.path.dirname(tree), exist_ok=True)
 		run(['cp', '-a', tree_dir('stripped'), tree])
 		git(tree, 'init', '-q')
 		git(tree, 'add', '-A')
@@ -308,7 +309,8 @@ def export():
 	for c in commits:
 		touched = git(tree, 'diff-tree', '--no-commit-id', '--name-only', '-r',
 			      '-z', c, capture=True).stdout.split('\0')
-		paths = [p for p in touched if p in base_files and p != 'MAINTAINERS']
+		paths = [p for p in touched if p and p in base_files and
+			 p != 'MAINTAINERS']
 		if not paths:
 			continue
 		name = git(tree, 'format-patch', '-1', '--no-signature', '--zero-commit',

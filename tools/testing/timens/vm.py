@@ -39,7 +39,7 @@ def qemu_cmd(bzimage, job, kvm, verbose, memory='1G', cpus=2):
 	       '-display', 'none', '-m', memory, '-smp', str(cpus),
 	       '-chardev', 'stdio,id=console,signal=off',
 	       '-serial', 'chardev:console',
-	       '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on',
+	       '-fsdev', 'local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap',
 	       '-device', 'virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot',
 	       '-kernel', bzimage, '-append', ' '.join(append)]
 	if kvm:

@@ -62,7 +62,7 @@ TEST(no_procfs_entries)
 
 	/* The other namespaces are there, so procfs itself works. */
 	ASSERT_EQ(0, stat("/proc/self/ns/uts", &st));
-	for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(gone); i++) {
 		EXPECT_EQ(-1, stat(gone[i], &st)) {
 			TH_LOG("%s exists", gone[i]);
 		}
