@@ -5,6 +5,7 @@
 
 import glob
 import os
+import re
 import shutil
 
 import tree
@@ -12,6 +13,10 @@ from util import Fail, REPO, BUILD, run, note
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FRAGMENTS = sorted(glob.glob(os.path.join(HERE, 'configs', '*.config')))
+# Extra fragments of a variant, applied last.
+VARIANT_FRAGMENTS = {
+	'ours-notime': [os.path.join(HERE, 'configs', 'variants', 'notime.config')],
+}
 SELFTEST_CONFIG = os.path.join(REPO, 'tools/testing/selftests/timens/config')
 
 
@@ -43,11 +48,11 @@ def make_env():
 	return env
 
 
-def fragments():
+def fragments(kernel):
 	frags = list(FRAGMENTS)
 	if os.path.exists(SELFTEST_CONFIG):
 		frags.append(SELFTEST_CONFIG)
-	return frags
+	return frags + VARIANT_FRAGMENTS.get(kernel, [])
 
 
 def symbol_exists(kernel, sym):
@@ -59,9 +64,11 @@ def symbol_exists(kernel, sym):
 def configure(kernel, extra=()):
 	"""allnoconfig plus our fragments; re-run only when they change."""
 	out = out_dir(kernel)
-	frags = fragments() + list(extra)
+	frags = fragments(kernel) + list(extra)
 	stamp = os.path.join(out, '.timens-config')
-	digest = tree.file_digest(frags)
+	# Redo it when the fragments or the tree (its Kconfig) change.
+	digest = tree.file_digest(frags) + str(tree.load_stamp(
+		tree.VARIANTS.get(kernel, kernel)))
 	if os.path.exists(os.path.join(out, '.config')) and os.path.exists(stamp):
 		with open(stamp) as f:
 			if f.read() == digest:
@@ -75,17 +82,21 @@ def configure(kernel, extra=()):
 	run(make_cmd(kernel, 'olddefconfig'), env=env, capture=True)
 	with open(os.path.join(out, '.config')) as f:
 		have = set(l.strip() for l in f)
+	want = {}
 	for frag in frags:
 		with open(frag) as f:
 			for l in f:
 				l = l.strip()
-				if not l.startswith('CONFIG_') or l in have:
-					continue
-				sym = l.split('=')[0][len('CONFIG_'):]
-				if symbol_exists(kernel, sym):
-					raise Fail(f'{kernel}: {l} from {os.path.basename(frag)} '
-						   'did not survive olddefconfig (a dependency '
-						   'is missing from the fragment)')
+				m = re.match(r'(?:# )?CONFIG_(\w+)[= ]', l)
+				if m:
+					want[m.group(1)] = (l, frag)
+	for sym, (l, frag) in want.items():
+		if l.startswith('CONFIG_') and l not in have or \
+		   l.startswith('#') and f'CONFIG_{sym}=y' in have:
+			if symbol_exists(kernel, sym):
+				raise Fail(f'{kernel}: {l} from {os.path.basename(frag)} '
+					   'did not survive olddefconfig (a dependency '
+					   'is missing from the fragment)')
 	with open(stamp, 'w') as f:
 		f.write(digest)
 
@@ -104,6 +115,7 @@ def selftests(kernel, target):
 	env = make_env()
 	run(make_cmd(kernel, 'headers'), env=env)
 	dest = os.path.join(BUILD, kernel, 'kselftest')
+	os.makedirs(os.path.join(dest, target), exist_ok=True)
 	run(['make', '-s', '-C', os.path.join(tree.tree_dir(kernel),
 					      'tools/testing/selftests', target),
 	     f'OUTPUT={dest}/{target}',

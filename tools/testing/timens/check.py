@@ -142,6 +142,7 @@ def check_no_timens(res, kernel):
 	outdir = os.path.join(BUILD, kernel, 'probe')
 	os.makedirs(outdir, exist_ok=True)
 	exe = os.path.join(outdir, 'no_timens')
+	run(build.make_cmd(kernel, 'headers'), env=build.make_env())
 	run(['gcc', '-O2', '-Wall', '-Werror', '-o', exe,
 	     '-I', os.path.join(src, 'tools/testing/selftests'),
 	     '-isystem', os.path.join(build.out_dir(kernel), 'usr/include'),
@@ -205,9 +206,22 @@ def has_time_ns(kernel):
 		return 'CONFIG_TIME_NS=y\n' in f.read()
 
 
+def our_selftests(res):
+	"""tools/testing/selftests/timens of the series, on our kernel."""
+	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
+	if not os.path.exists(mk):
+		res.add(FAIL, 'ours:selftests', 'tools/testing/selftests/timens is missing')
+		return
+	with open(mk) as f:
+		progs = re.search(r'^TEST_GEN_PROGS\s*:?=\s*((?:.*\\\n)*.*)$', f.read(),
+				  re.M).group(1).replace('\\\n', ' ').split()
+	d = build.selftests('ours', 'timens')
+	run_suite(res, 'ours', 'selftests', d, progs)
+
+
 def main(args):
 	res = Results()
-	for k in ('stripped', 'upstream', 'ours'):
+	for k in ('stripped', 'upstream', 'ours', 'ours-notime'):
 		build.build(k)
 	check_style(res)
 	check_strip(res)
@@ -216,10 +230,13 @@ def main(args):
 	d, progs = upstream_selftests('upstream')
 	run_suite(res, 'upstream', 'upstream-selftests', d, progs)
 	if has_time_ns('ours'):
+		our_selftests(res)
 		d, progs = upstream_selftests('ours')
 		run_suite(res, 'ours', 'upstream-selftests', d, progs)
 	else:
-		check_no_timens(res, 'ours')
+		res.add(FAIL, 'ours: CONFIG_TIME_NS', 'our kernel has no time namespace')
+	# Configured out, the series must leave the stripped base's behaviour.
+	check_no_timens(res, 'ours-notime')
 	print(f'{res.count(PASS)} passed, {res.count(FAIL)} failed, '
 	      f'{res.count(SKIP)} skipped')
 	return 1 if res.count(FAIL) or res.count(SKIP) else 0

@@ -178,10 +178,16 @@ class Source:
 				del self.lines[i]
 
 	def _header_start(self, i):
-		"""First line of an if/else-if header ending at line @i, or None."""
+		"""First line of an if/else-if header that ends at line @i (the
+		line just above a statement), or None if line @i ends none."""
+		if not self.lines[i].rstrip().endswith(')'):
+			return None
 		text = ''
 		for k in range(i, max(i - 4, -1), -1):
-			text = self.lines[k].strip() + ' ' + text
+			line = self.lines[k].strip()
+			if k < i and line.endswith((';', '{', '}')):
+				return None
+			text = line + ' ' + text
 			if text.count('(') == text.count(')') and \
 			   re.match(r'(\}\s*)?(else\s+)?if\s*\(', text):
 				return k

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 
 import strip
-from util import Fail, REPO, BUILD, run, note
+from util import Fail, REPO, BUILD, VARIANTS, run, note  # noqa: F401
 
 # The one place the base version is pinned.
 BASE_PACKAGE = 'linux-source-6.1'
@@ -42,7 +42,7 @@ def git(tree, *args, **kw):
 
 
 def tree_dir(kernel):
-	return os.path.join(BUILD, kernel, 'linux')
+	return os.path.join(BUILD, VARIANTS.get(kernel, kernel), 'linux')
 
 
 def fetch_base():
@@ -254,6 +254,7 @@ def prepare_ours():
 
 
 def prepare(kernel):
+	kernel = VARIANTS.get(kernel, kernel)
 	if kernel == 'upstream':
 		prepare_upstream()
 	elif kernel == 'stripped':

@@ -8,7 +8,11 @@ import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 BUILD = os.environ.get('TIMENS_BUILD') or os.path.join(REPO, 'build')
-KERNELS = ('ours', 'stripped', 'upstream')
+KERNELS = ('ours', 'stripped', 'upstream', 'ours-notime')
+
+# A variant is another configuration of a tree: its own objects, the
+# tree's sources.
+VARIANTS = {'ours-notime': 'ours'}
 
 
 class Fail(Exception):

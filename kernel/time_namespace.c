@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Time namespaces: per-namespace offsets for CLOCK_MONOTONIC and
+ * CLOCK_BOOTTIME, so that a checkpointed or migrated container sees its
+ * clocks continue from where they were instead of jumping.
+ *
+ * unshare(CLONE_NEWTIME) makes a namespace for the caller's children
+ * (nsproxy->time_ns_for_children); the caller stays where it is. Its
+ * offsets are written to /proc/PID/timens_offsets and are fixed when the
+ * first task enters: a child born in it, a setns(), or the exec of the
+ * task that unshared it.
+ */
+
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_ns.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/time_namespace.h>
+#include <linux/timens_offsets.h>
+#include <linux/user_namespace.h>
+
+DEFINE_STATIC_KEY_FALSE(time_ns_in_use);
+
+/* Serialises offset writes against the first task entering. */
+static DEFINE_MUTEX(offsets_lock);
+
+static struct kmem_cache *time_ns_cache __ro_after_init;
+
+/*
+ * The initial namespace's page for the vDSO: all zero. It is mapped into
+ * user space, so it must be a page of its own.
+ */
+static union {
+	struct timens_offsets	offsets;
+	u8			page[PAGE_SIZE];
+} init_offsets __page_aligned_bss;
+
+struct time_namespace init_time_ns = {
+	.ns.count	= REFCOUNT_INIT(3),
+	.ns.inum	= PROC_TIME_INIT_INO,
+	.ns.ops		= &time_ns_operations,
+	.user_ns	= &init_user_ns,
+	.entered	= true,
+};
+
+static inline struct time_namespace *to_time_ns(struct ns_common *ns)
+{
+	return container_of(ns, struct time_namespace, ns);
+}
+
+static struct ucounts *inc_time_namespaces(struct user_namespace *ns)
+{
+	return inc_ucount(ns, current_euid(), UCOUNT_TIME_NAMESPACES);
+}
+
+static void dec_time_namespaces(struct ucounts *ucounts)
+{
+	dec_ucount(ucounts, UCOUNT_TIME_NAMESPACES);
+}
+
+/* A new namespace starts with the offsets of @parent. */
+static struct time_namespace *create_time_ns(struct user_namespace *user_ns,
+					     struct time_namespace *parent)
+{
+	struct time_namespace *ns;
+	struct ucounts *ucounts;
+	int err;
+
+	ucounts = inc_time_namespaces(user_ns);
+	if (!ucounts)
+		return ERR_PTR(-ENOSPC);
+
+	err = -ENOMEM;
+	ns = kmem_cache_zalloc(time_ns_cache, GFP_KERNEL_ACCOUNT);
+	if (!ns)
+		goto fail_dec;
+	ns->offsets_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!ns->offsets_page)
+		goto fail_free;
+	err = ns_alloc_inum(&ns->ns);
+	if (err)
+		goto fail_page;
+
+	refcount_set(&ns->ns.count, 1);
+	ns->ns.ops = &time_ns_operations;
+	ns->ucounts = ucounts;
+	ns->user_ns = get_user_ns(user_ns);
+
+	mutex_lock(&offsets_lock);
+	ns->monotonic = parent->monotonic;
+	ns->boottime = parent->boottime;
+	mutex_unlock(&offsets_lock);
+
+	static_branch_enable(&time_ns_in_use);
+	return ns;
+
+fail_page:
+	__free_page(ns->offsets_page);
+fail_free:
+	kmem_cache_free(time_ns_cache, ns);
+fail_dec:
+	dec_time_namespaces(ucounts);
+	return ERR_PTR(err);
+}
+
+void free_time_ns(struct time_namespace *ns)
+{
+	dec_time_namespaces(ns->ucounts);
+	put_user_ns(ns->user_ns);
+	ns_free_inum(&ns->ns);
+	__free_page(ns->offsets_page);
+	kmem_cache_free(time_ns_cache, ns);
+}
+
+/*
+ * Fill in @new's time namespaces from @old: the children's namespace is
+ * inherited or, with CLONE_NEWTIME, a new one; the task's own does not
+ * change here.
+ */
+int copy_time_ns(unsigned long flags, struct user_namespace *user_ns,
+		 struct nsproxy *old, struct nsproxy *new)
+{
+	struct time_namespace *ns = old->time_ns_for_children;
+
+	if (flags & CLONE_NEWTIME) {
+		ns = create_time_ns(user_ns, ns);
+		if (IS_ERR(ns))
+			return PTR_ERR(ns);
+	} else {
+		get_time_ns(ns);
+	}
+	new->time_ns_for_children = ns;
+	new->time_ns = get_time_ns(old->time_ns);
+	return 0;
+}
+
+void put_time_ns_of(struct nsproxy *nsproxy)
+{
+	if (nsproxy->time_ns)
+		put_time_ns(nsproxy->time_ns);
+	if (nsproxy->time_ns_for_children)
+		put_time_ns(nsproxy->time_ns_for_children);
+}
+
+static void set_page_offset(struct timens_offsets *page, clockid_t clock,
+			    const struct timespec64 *off)
+{
+	page->clock[clock].sec = off->tv_sec;
+	page->clock[clock].nsec = off->tv_nsec;
+}
+
+/*
+ * A task enters @ns. The first one fixes the offsets and publishes them
+ * on the page the vDSO reads; nothing writes either after that.
+ */
+static void time_ns_enter(struct time_namespace *ns)
+{
+	struct timens_offsets *page;
+
+	if (READ_ONCE(ns->entered))
+		return;
+
+	mutex_lock(&offsets_lock);
+	if (!ns->entered) {
+		page = page_address(ns->offsets_page);
+		set_page_offset(page, CLOCK_MONOTONIC, &ns->monotonic);
+		set_page_offset(page, CLOCK_MONOTONIC_RAW, &ns->monotonic);
+		set_page_offset(page, CLOCK_MONOTONIC_COARSE, &ns->monotonic);
+		set_page_offset(page, CLOCK_BOOTTIME, &ns->boottime);
+		set_page_offset(page, CLOCK_BOOTTIME_ALARM, &ns->boottime);
+		page->in_namespace = 1;
+		WRITE_ONCE(ns->entered, true);
+	}
+	mutex_unlock(&offsets_lock);
+}
+
+/*
+ * @tsk is a new task with its own address space and its own copy of
+ * @nsproxy: it is born in its parent's time_ns_for_children.
+ */
+void time_ns_on_fork(struct nsproxy *nsproxy, struct task_struct *tsk)
+{
+	struct time_namespace *ns = nsproxy->time_ns_for_children;
+
+	if (nsproxy->time_ns == ns)
+		return;
+
+	time_ns_enter(ns);
+	put_time_ns(nsproxy->time_ns);
+	nsproxy->time_ns = get_time_ns(ns);
+	if (tsk->mm)
+		vdso_time_ns_changed(tsk->mm);
+}
+
+/* The setns() into @ns by @tsk is committed. */
+void time_ns_on_setns(struct task_struct *tsk, struct time_namespace *ns)
+{
+	time_ns_enter(ns);
+	vdso_time_ns_changed(tsk->mm);
+}
+
+ktime_t __time_ns_to_host(struct time_namespace *ns, clockid_t clock,
+			  ktime_t tim)
+{
+	const struct timespec64 *off = time_ns_offset(ns, clock);
+	ktime_t offset;
+
+	if (!off)
+		return tim;
+	offset = timespec64_to_ktime(*off);
+	if (offset >= 0)
+		return tim > offset ? tim - offset : 0;
+	/* A negative offset: saturate rather than overflow. */
+	return tim > KTIME_MAX + offset ? KTIME_MAX : tim - offset;
+}
+
+/* -- /proc/PID/timens_offsets ------------------------------------------- */
+
+static struct time_namespace *get_time_ns_for_children(struct task_struct *task)
+{
+	struct time_namespace *ns = NULL;
+
+	task_lock(task);
+	if (task->nsproxy)
+		ns = get_time_ns(task->nsproxy->time_ns_for_children);
+	task_unlock(task);
+	return ns;
+}
+
+int proc_time_ns_show_offsets(struct seq_file *m, struct task_struct *task)
+{
+	struct time_namespace *ns = get_time_ns_for_children(task);
+	struct timespec64 monotonic, boottime;
+
+	if (!ns)
+		return -ESRCH;
+
+	mutex_lock(&offsets_lock);
+	monotonic = ns->monotonic;
+	boottime = ns->boottime;
+	mutex_unlock(&offsets_lock);
+	put_time_ns(ns);
+
+	seq_printf(m, "%-10s %10lld %9ld\n", "monotonic",
+		   (long long)monotonic.tv_sec, monotonic.tv_nsec);
+	seq_printf(m, "%-10s %10lld %9ld\n", "boottime",
+		   (long long)boottime.tv_sec, boottime.tv_nsec);
+	return 0;
+}
+
+struct offset_request {
+	clockid_t		clock;
+	struct timespec64	value;
+};
+
+/* One line: "<clock> <sec> <nsec>", clock by name or by number. */
+static int parse_offset(const char *line, struct offset_request *req)
+{
+	unsigned long nsec;
+	long long sec;
+	char name[10];
+
+	if (sscanf(line, "%9s %lld %lu", name, &sec, &nsec) != 3)
+		return -EINVAL;
+	if (nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+
+	if (!strcmp(name, "monotonic") || !strcmp(name, "1"))
+		req->clock = CLOCK_MONOTONIC;
+	else if (!strcmp(name, "boottime") || !strcmp(name, "7"))
+		req->clock = CLOCK_BOOTTIME;
+	else
+		return -EINVAL;
+
+	req->value.tv_sec = sec;
+	req->value.tv_nsec = nsec;
+	return 0;
+}
+
+/*
+ * The namespace's view of the clock must not start below zero, and must
+ * stay far enough from KTIME_MAX that it cannot reach it.
+ */
+static int check_offset(const struct offset_request *req)
+{
+	struct timespec64 now;
+
+	if (req->value.tv_sec > KTIME_SEC_MAX ||
+	    req->value.tv_sec < -KTIME_SEC_MAX)
+		return -ERANGE;
+
+	if (req->clock == CLOCK_MONOTONIC)
+		ktime_get_ts64(&now);
+	else
+		ktime_get_boottime_ts64(&now);
+	now = timespec64_add(now, req->value);
+	if (now.tv_sec < 0 || now.tv_sec > KTIME_SEC_MAX / 2)
+		return -ERANGE;
+	return 0;
+}
+
+/*
+ * Set the offsets of @task's time_ns_for_children from @buf, all or
+ * nothing. At most two lines are consumed per write; returns how many
+ * bytes were.
+ */
+ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
+				   char *buf, size_t count)
+{
+	struct offset_request req[2];
+	struct time_namespace *ns;
+	char *line = buf, *next;
+	int i, n = 0, err;
+
+	while (line && n < ARRAY_SIZE(req)) {
+		next = strchr(line, '\n');
+		if (next) {
+			*next++ = '\0';
+			if (!*next)
+				next = NULL;
+		}
+		err = parse_offset(line, &req[n++]);
+		if (err)
+			return err;
+		line = next;
+	}
+	if (line)
+		count = line - buf;
+
+	ns = get_time_ns_for_children(task);
+	if (!ns)
+		return -ESRCH;
+
+	err = -EPERM;
+	if (!file_ns_capable(file, ns->user_ns, CAP_SYS_TIME))
+		goto out;
+
+	for (i = 0; i < n; i++) {
+		err = check_offset(&req[i]);
+		if (err)
+			goto out;
+	}
+
+	mutex_lock(&offsets_lock);
+	if (ns->entered) {
+		err = -EACCES;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (req[i].clock == CLOCK_MONOTONIC)
+				ns->monotonic = req[i].value;
+			else
+				ns->boottime = req[i].value;
+		}
+		err = 0;
+	}
+	mutex_unlock(&offsets_lock);
+out:
+	put_time_ns(ns);
+	return err ? err : count;
+}
+
+/* -- /proc/PID/ns/time and time_for_children ---------------------------- */
+
+static struct ns_common *time_ns_get(struct task_struct *task)
+{
+	struct time_namespace *ns = NULL;
+
+	task_lock(task);
+	if (task->nsproxy)
+		ns = get_time_ns(task->nsproxy->time_ns);
+	task_unlock(task);
+	return ns ? &ns->ns : NULL;
+}
+
+static struct ns_common *time_ns_for_children_get(struct task_struct *task)
+{
+	struct time_namespace *ns = get_time_ns_for_children(task);
+
+	return ns ? &ns->ns : NULL;
+}
+
+static void time_ns_put(struct ns_common *ns)
+{
+	put_time_ns(to_time_ns(ns));
+}
+
+/*
+ * setns(): only a task alone in its address space may change its clocks,
+ * or the tasks sharing its vDSO would see them change under their feet.
+ */
+static int time_ns_install(struct nsset *nsset, struct ns_common *new)
+{
+	struct nsproxy *nsproxy = nsset->nsproxy;
+	struct time_namespace *ns = to_time_ns(new);
+
+	if (!current_is_single_threaded())
+		return -EUSERS;
+
+	if (!ns_capable(ns->user_ns, CAP_SYS_ADMIN) ||
+	    !ns_capable(nsset->cred->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+
+	put_time_ns(nsproxy->time_ns);
+	nsproxy->time_ns = get_time_ns(ns);
+	put_time_ns(nsproxy->time_ns_for_children);
+	nsproxy->time_ns_for_children = get_time_ns(ns);
+	return 0;
+}
+
+static struct user_namespace *time_ns_owner(struct ns_common *ns)
+{
+	return to_time_ns(ns)->user_ns;
+}
+
+const struct proc_ns_operations time_ns_operations = {
+	.name		= "time",
+	.type		= CLONE_NEWTIME,
+	.get		= time_ns_get,
+	.put		= time_ns_put,
+	.install	= time_ns_install,
+	.owner		= time_ns_owner,
+};
+
+const struct proc_ns_operations time_ns_for_children_operations = {
+	.name		= "time_for_children",
+	.real_ns_name	= "time",
+	.type		= CLONE_NEWTIME,
+	.get		= time_ns_for_children_get,
+	.put		= time_ns_put,
+	.install	= time_ns_install,
+	.owner		= time_ns_owner,
+};
+
+static int __init time_ns_init(void)
+{
+	time_ns_cache = KMEM_CACHE(time_namespace, SLAB_PANIC | SLAB_ACCOUNT);
+	init_time_ns.offsets_page = virt_to_page(&init_offsets);
+	return 0;
+}
+subsys_initcall(time_ns_init);
