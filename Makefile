@@ -7,25 +7,26 @@
 #   make check
 #   make export            work tree edits -> overlay files and patches/
 #   make reset-tree        drop the work tree and recreate it from the repo
+#   make series            git format-patch series + cover letter in build/series
 
 KERNEL ?= ours
 TIMEOUT ?= 600
 HARNESS := python3 tools/testing/timens/timens.py
 OPTS := --kernel $(KERNEL) --timeout $(TIMEOUT) $(if $(KVM),--kvm) $(if $(filter 1,$(V)),--verbose)
 
-.PHONY: all python3 deps prepare build run guest-run check export reset-tree clean distclean
+.PHONY: all python3 deps prepare build run guest-run check export reset-tree series clean distclean
 
 all: build
 
 # Everything below needs python3; install it first on a bare machine.
-deps prepare build check export reset-tree: python3
+deps prepare build check export reset-tree series: python3
 
 python3:
 	@command -v python3 >/dev/null || \
 	{ [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq python3; } || \
 	{ echo "timens: python3 is missing; as root run: apt-get update && apt-get install -y python3"; exit 1; }
 
-deps prepare build export reset-tree:
+deps prepare build export reset-tree series:
 	@$(HARNESS) $@ $(OPTS)
 
 check:

@@ -215,8 +215,12 @@ ktime_t __time_ns_to_host(struct time_namespace *ns, clockid_t clock,
 	if (!off)
 		return tim;
 	offset = timespec64_to_ktime(*off);
+	/*
+	 * Before the namespace's zero is long past on the host. Say so with
+	 * 1 ns, not 0: to timerfd an expiry of 0 means "disarm".
+	 */
 	if (offset >= 0)
-		return tim > offset ? tim - offset : 0;
+		return tim > offset ? tim - offset : 1;
 	/* A negative offset: saturate rather than overflow. */
 	return tim > KTIME_MAX + offset ? KTIME_MAX : tim - offset;
 }

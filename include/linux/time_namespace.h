@@ -142,7 +142,8 @@ static inline u64 time_ns_to_ns_nsec(clockid_t clock, u64 nsec)
 	off = time_ns_offset(ns, clock);
 	if (!off)
 		return nsec;
-	t = ktime_add_safe((ktime_t)nsec, timespec64_to_ktime(*off));
+	/* ktime_add_safe() would saturate a negative sum to KTIME_MAX. */
+	t = (ktime_t)nsec + timespec64_to_ktime(*off);
 	return t < 0 ? 0 : t;
 }
 

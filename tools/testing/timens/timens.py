@@ -37,7 +37,7 @@ fi
 def main():
 	ap = argparse.ArgumentParser(prog='timens.py')
 	ap.add_argument('job', choices=['deps', 'prepare', 'build', 'run', 'check',
-					'export', 'reset-tree'])
+					'export', 'reset-tree', 'series'])
 	ap.add_argument('--kernel', default='ours', choices=KERNELS)
 	ap.add_argument('--cmd', default='')
 	ap.add_argument('--kvm', action='store_true')
@@ -65,6 +65,8 @@ def main():
 			tree.export()
 		elif a.job == 'reset-tree':
 			tree.reset_ours()
+		elif a.job == 'series':
+			tree.format_series(os.path.join(tree.BUILD, 'series'))
 	except Fail as e:
 		print(f'timens: error: {e}', file=sys.stderr)
 		return 2

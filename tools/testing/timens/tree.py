@@ -11,6 +11,7 @@
 # All three sit at the same depth so that ccache, with CCACHE_BASEDIR at
 # build/, shares objects between them.
 
+import glob
 import hashlib
 import json
 import os
@@ -208,7 +209,9 @@ def build_ours():
 		os.makedirs(os.path.dirname(tree), exist_ok=True)
 		run(['cp', '-a', tree_dir('stripped'), tree])
 		git(tree, 'init', '-q')
-		git(tree, 'add', '-A')
+		# Everything, even what the kernel's .gitignore hides (dotfiles,
+		# "tags"): the base must hold every file of the stripped tree.
+		git(tree, 'add', '-Af')
 		git(tree, 'commit', '-q', '-m', f'Stripped base: {BASE_PACKAGE} '
 		    f'{BASE_VERSION} without the upstream time namespace')
 		git(tree, 'tag', 'base')
@@ -223,6 +226,8 @@ def build_ours():
 		os.makedirs(os.path.dirname(dst), exist_ok=True)
 		shutil.copy2(os.path.join(REPO, f), dst)
 	merge_maintainers(tree)
+	# Forced: the kernel's .gitignore hides dotfiles such as .gitignore.
+	git(tree, 'add', '-f', '--', *overlay_files(), capture=True)
 	git(tree, 'add', '-A')
 	git(tree, 'commit', '-q', '--allow-empty', '-m',
 	    'timens: new files of the series (overlay)')
@@ -287,10 +292,13 @@ def export():
 			   'belong to (git commit --fixup, git rebase --autosquash) '
 			   'or as a new patch, then export again')
 	# New files: everything the work tree has that the base does not.
-	out = git(tree, 'ls-files', '-z', '--cached', '--others', '--exclude-standard',
+	# Ignored files count too (the kernel ignores dotfiles), editors'
+	# leftovers do not.
+	out = git(tree, 'ls-files', '-z', '--cached', '--others',
 		  capture=True).stdout
+	junk = re.compile(r'(~|\.swp|\.orig|\.rej|\.o|\.cmd)$')
 	new = sorted(f for f in out.split('\0') if f and f not in base_files and
-		     os.path.isfile(os.path.join(tree, f)))
+		     not junk.search(f) and os.path.isfile(os.path.join(tree, f)))
 	for f in overlay_files():
 		if f not in new:
 			os.remove(os.path.join(REPO, f))
@@ -326,3 +334,69 @@ def export():
 	save_stamp('ours', {'inputs': series_inputs(), 'strip': strip_inputs(),
 			    'tree': worktree_state(tree)})
 	note(f'exported {len(new)} new files and {len(names)} patches')
+
+
+# -- the series for the mailing list -------------------------------------
+
+def format_series(dest):
+	"""git format-patch series against the stripped base, with a cover
+	letter: the new files in a first patch, selftests in the last.
+
+	It is rebuilt in a scratch clone of the work tree, checked to apply
+	with git am on the stripped base, and written to @dest.
+	"""
+	tree = tree_dir('ours')
+	prepare_ours()
+	scratch = os.path.join(BUILD, 'series-work')
+	if os.path.exists(scratch):
+		shutil.rmtree(scratch)
+	run(['git', 'clone', '-q', '--no-checkout', tree, scratch])
+	git(scratch, 'checkout', '-q', '-b', 'series', 'base')
+	files = overlay_files()
+	tests = [f for f in files if f.startswith('tools/testing/selftests/')]
+	core = [f for f in files if f not in tests]
+
+	def add(paths):
+		for f in paths:
+			dst = os.path.join(scratch, f)
+			os.makedirs(os.path.dirname(dst), exist_ok=True)
+			shutil.copy2(os.path.join(REPO, f), dst)
+		git(scratch, 'add', '-f', '--', *paths)
+
+	with open(os.path.join(REPO, 'patches', 'core.msg')) as f:
+		core_msg = f.read()
+	add(core)
+	merge_maintainers(scratch)
+	git(scratch, 'add', 'MAINTAINERS')
+	git(scratch, 'commit', '-q', '-s', '-m', core_msg)
+	for p in series():
+		git(scratch, 'am', '-q', '--keep-cr', p)
+	# The tests go with the patch that enables them.
+	add(tests)
+	git(scratch, 'commit', '-q', '--amend', '--no-edit')
+
+	if os.path.exists(dest):
+		shutil.rmtree(dest)
+	git(scratch, 'format-patch', '-q', '--cover-letter', '--no-signature',
+	    '--zero-commit', '-o', dest, 'base..series')
+	cover = sorted(glob.glob(os.path.join(dest, '0000-*')))[0]
+	with open(os.path.join(REPO, 'patches', 'cover-letter')) as f:
+		subject, _, blurb = f.read().partition('\n\n')
+	with open(cover) as f:
+		text = f.read()
+	text = text.replace('*** SUBJECT HERE ***', subject.strip())
+	text = text.replace('*** BLURB HERE ***', blurb.strip())
+	with open(cover, 'w') as f:
+		f.write(text)
+
+	# A maintainer applies it with git am on the stripped base.
+	git(scratch, 'checkout', '-q', '-B', 'check', 'base')
+	patches = sorted(glob.glob(os.path.join(dest, '0*.patch')))[1:]
+	r = git(scratch, 'am', '-q', *patches, check=False, capture=True)
+	if r.returncode:
+		raise Fail(f'the series does not apply with git am: {r.stderr.strip()}')
+	if git(scratch, 'diff', '--stat', 'series', 'check', capture=True).stdout:
+		raise Fail('the series applied with git am differs from the work tree')
+	note(f'wrote {len(patches)} patches and a cover letter to '
+	     f'{os.path.relpath(dest, REPO)}')
+	return patches

@@ -73,15 +73,15 @@ FIXTURE_TEARDOWN(timens)
 }
 
 /* Check that @v lies in [lo, hi] widened by the usual slack. */
-#define EXPECT_BRACKET(lo, v, hi, what, name)				\
-	do {								\
-		EXPECT_LE((lo) - TIMENS_SLACK_NS, (v))			\
-			TH_LOG("%s %s: %lld below %lld", what, name,	\
-			       (long long)(v), (long long)(lo));	\
-		EXPECT_GE((hi) + TIMENS_SLACK_NS, (v))			\
-			TH_LOG("%s %s: %lld above %lld", what, name,	\
-			       (long long)(v), (long long)(hi));	\
-	} while (0)
+static void bracket(struct __test_metadata *_metadata, long long lo,
+		    long long v, long long hi, const char *what,
+		    const char *name)
+{
+	EXPECT_LE(lo - TIMENS_SLACK_NS, v)
+		TH_LOG("%s %s: %lld below %lld", what, name, v, lo);
+	EXPECT_GE(hi + TIMENS_SLACK_NS, v)
+		TH_LOG("%s %s: %lld above %lld", what, name, v, hi);
+}
 
 TEST(ns_files)
 {
@@ -129,10 +129,10 @@ TEST_F(timens, fork_child)
 	for (i = 0; i < NR_CLKS; i++) {
 		long long off = off_clock_ns(&self->off, clks[i].id);
 
-		EXPECT_BRACKET(before.sys[i] + off, child.sys[i],
-			       after.sys[i] + off, "syscall", clks[i].name);
-		EXPECT_BRACKET(before.sys[i] + off, child.libc[i],
-			       after.sys[i] + off, "vdso", clks[i].name);
+		bracket(_metadata, before.sys[i] + off, child.sys[i],
+			after.sys[i] + off, "syscall", clks[i].name);
+		bracket(_metadata, before.sys[i] + off, child.libc[i],
+			after.sys[i] + off, "vdso", clks[i].name);
 	}
 }
 
@@ -189,13 +189,13 @@ TEST_F(timens, setns_self)
 	for (i = 0; i < NR_CLKS; i++) {
 		long long off = off_clock_ns(&self->off, clks[i].id);
 
-		EXPECT_BRACKET(before.sys[i] + off, in.sys[i],
-			       back.sys[i] + off, "syscall", clks[i].name);
-		EXPECT_BRACKET(before.sys[i] + off, in.libc[i],
-			       back.sys[i] + off, "vdso", clks[i].name);
+		bracket(_metadata, before.sys[i] + off, in.sys[i],
+			back.sys[i] + off, "syscall", clks[i].name);
+		bracket(_metadata, before.sys[i] + off, in.libc[i],
+			back.sys[i] + off, "vdso", clks[i].name);
 		/* Back home: the host values again. */
-		EXPECT_BRACKET(before.sys[i], back.libc[i], back.sys[i],
-			       "host vdso", clks[i].name);
+		bracket(_metadata, before.sys[i], back.libc[i], back.sys[i],
+			"host vdso", clks[i].name);
 	}
 }
 
@@ -256,8 +256,8 @@ TEST_F(timens, grandchild)
 	after = sys_clock_ns(CLOCK_BOOTTIME);
 	close(pfd[0]);
 
-	EXPECT_BRACKET(before + off_boot_ns(&self->off), seen,
-		       after + off_boot_ns(&self->off), "vdso", "BOOTTIME");
+	bracket(_metadata, before + off_boot_ns(&self->off), seen,
+		after + off_boot_ns(&self->off), "vdso", "BOOTTIME");
 }
 
 TEST_HARNESS_MAIN

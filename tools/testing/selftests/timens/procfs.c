@@ -118,8 +118,6 @@ FIXTURE_SETUP(timens)
 	ASSERT_LT(0, self->hz);
 	ASSERT_EQ(0, timens_pick_offsets(&self->off, variant->negative));
 	ASSERT_EQ(0, pipe(keep));
-	ASSERT_EQ(0, pipe(data));
-	ASSERT_EQ(0, pipe(hold));
 
 	self->other = fork();
 	ASSERT_LE(0, self->other);
@@ -132,6 +130,8 @@ FIXTURE_SETUP(timens)
 	}
 	close(keep[0]);
 	self->other_pipe = keep[1];
+	ASSERT_EQ(0, pipe(data));
+	ASSERT_EQ(0, pipe(hold));
 
 	ASSERT_EQ(0, collect(&self->before, self->other));
 	ASSERT_EQ(0, timens_unshare(&self->off));
@@ -142,6 +142,7 @@ FIXTURE_SETUP(timens)
 
 		close(data[0]);
 		close(hold[1]);
+		close(self->other_pipe);
 		if (collect(&v, self->other))
 			_exit(1);
 		if (write_all(data[1], &v, sizeof(v)))

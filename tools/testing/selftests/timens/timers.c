@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
-#include <stdint.h>
 #include <sys/timerfd.h>
 #include "timens_util.h"
 #include "../kselftest_harness.h"
@@ -178,7 +177,7 @@ TEST_F(timens, posix_expired)
 static long long timerfd_wait(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	uint64_t n;
+	unsigned long long n;
 
 	if (poll(&pfd, 1, TIMENS_HANG_SEC * 1000) != 1)
 		return -1;
