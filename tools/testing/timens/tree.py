@@ -338,6 +338,15 @@ def export():
 
 # -- the series for the mailing list -------------------------------------
 
+def read_text(path):
+	"""A message kept in the repo, without its SPDX comment line."""
+	with open(path) as f:
+		lines = f.read().split('\n')
+	while lines and lines[0].startswith('#'):
+		lines.pop(0)
+	return '\n'.join(lines)
+
+
 def format_series(dest):
 	"""git format-patch series against the stripped base, with a cover
 	letter: the new files in a first patch, selftests in the last.
@@ -363,8 +372,7 @@ def format_series(dest):
 			shutil.copy2(os.path.join(REPO, f), dst)
 		git(scratch, 'add', '-f', '--', *paths)
 
-	with open(os.path.join(REPO, 'patches', 'core.msg')) as f:
-		core_msg = f.read()
+	core_msg = read_text(os.path.join(REPO, 'patches', 'core.msg'))
 	add(core)
 	merge_maintainers(scratch)
 	git(scratch, 'add', 'MAINTAINERS')
@@ -380,8 +388,8 @@ def format_series(dest):
 	git(scratch, 'format-patch', '-q', '--cover-letter', '--no-signature',
 	    '--zero-commit', '-o', dest, 'base..series')
 	cover = sorted(glob.glob(os.path.join(dest, '0000-*')))[0]
-	with open(os.path.join(REPO, 'patches', 'cover-letter')) as f:
-		subject, _, blurb = f.read().partition('\n\n')
+	text = read_text(os.path.join(REPO, 'patches', 'cover-letter'))
+	subject, _, blurb = text.partition('\n\n')
 	with open(cover) as f:
 		text = f.read()
 	text = text.replace('*** SUBJECT HERE ***', subject.strip())
