@@ -7,12 +7,14 @@
 #   make check
 #   make export            work tree edits -> overlay files and patches/
 #   make reset-tree        drop the work tree and recreate it from the repo
-#   make series            git format-patch series + cover letter in build/series
+#   make series [BUILD_EACH=1]  git format-patch series + cover letter in
+#                          build/series; BUILD_EACH builds every step
 
 KERNEL ?= ours
 TIMEOUT ?= 600
 HARNESS := python3 tools/testing/timens/timens.py
-OPTS := --kernel $(KERNEL) --timeout $(TIMEOUT) $(if $(KVM),--kvm) $(if $(filter 1,$(V)),--verbose)
+OPTS := --kernel $(KERNEL) --timeout $(TIMEOUT) $(if $(KVM),--kvm) $(if $(filter 1,$(V)),--verbose) \
+	$(if $(BUILD_EACH),--build-each)
 
 .PHONY: all python3 deps prepare build run guest-run check export reset-tree series clean distclean
 

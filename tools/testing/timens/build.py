@@ -103,6 +103,11 @@ def configure(kernel, extra=()):
 
 def build(kernel, extra_config=()):
 	tree.prepare(kernel)
+	return compile_tree(kernel, extra_config)
+
+
+def compile_tree(kernel, extra_config=()):
+	"""Build @kernel's tree as it is, without preparing it."""
 	configure(kernel, extra_config)
 	note(f'building the {kernel} kernel')
 	run(make_cmd(kernel, 'bzImage'), env=make_env())

@@ -43,6 +43,8 @@ def main():
 	ap.add_argument('--kvm', action='store_true')
 	ap.add_argument('--timeout', type=int, default=600)
 	ap.add_argument('--verbose', action='store_true')
+	ap.add_argument('--build-each', action='store_true',
+			help='series: build the kernel at every patch')
 	a = ap.parse_args()
 	try:
 		if a.job != 'export':
@@ -66,7 +68,10 @@ def main():
 		elif a.job == 'reset-tree':
 			tree.reset_ours()
 		elif a.job == 'series':
-			tree.format_series(os.path.join(tree.BUILD, 'series'))
+			scratch, _ = tree.format_series(os.path.join(tree.BUILD, 'series'))
+			if a.build_each:
+				tree.build_each_patch(scratch, _, lambda:
+						      build.compile_tree('mail'))
 	except Fail as e:
 		print(f'timens: error: {e}', file=sys.stderr)
 		return 2

@@ -34,8 +34,12 @@ CACHE = os.path.join(os.environ.get('XDG_CACHE_HOME') or
 NOT_OVERLAY = ('README.md', 'Makefile', 'MAINTAINERS', 'COPYING',
 	       '.gitignore', '.ci/', 'patches/', 'tools/testing/timens/', 'docs/')
 
-GIT_ID = ['-c', 'user.name=timens series', '-c', 'user.email=timens@localhost',
-	  '-c', 'core.autocrlf=false', '-c', 'gc.auto=0']
+GIT_ID = ['-c', 'core.autocrlf=false', '-c', 'gc.auto=0']
+# The developer's identity signs the series; a bare machine (CI) gets one.
+if subprocess.run(['git', 'config', 'user.email'], stdout=subprocess.DEVNULL,
+		  stderr=subprocess.DEVNULL).returncode:
+	GIT_ID += ['-c', 'user.name=timens series', '-c',
+		   'user.email=timens@localhost']
 
 
 def git(tree, *args, **kw):
@@ -356,11 +360,12 @@ def format_series(dest):
 	"""
 	tree = tree_dir('ours')
 	prepare_ours()
-	scratch = os.path.join(BUILD, 'series-work')
+	scratch = tree_dir('mail')
 	if os.path.exists(scratch):
 		shutil.rmtree(scratch)
+	os.makedirs(os.path.dirname(scratch), exist_ok=True)
 	run(['git', 'clone', '-q', '--no-checkout', tree, scratch])
-	git(scratch, 'checkout', '-q', '-b', 'series', 'base')
+	git(scratch, 'checkout', '-q', '-B', 'mail', 'base')
 	files = overlay_files()
 	tests = [f for f in files if f.startswith('tools/testing/selftests/')]
 	core = [f for f in files if f not in tests]
@@ -386,7 +391,7 @@ def format_series(dest):
 	if os.path.exists(dest):
 		shutil.rmtree(dest)
 	git(scratch, 'format-patch', '-q', '--cover-letter', '--no-signature',
-	    '--zero-commit', '-o', dest, 'base..series')
+	    '--zero-commit', '-o', dest, 'base..mail')
 	cover = sorted(glob.glob(os.path.join(dest, '0000-*')))[0]
 	text = read_text(os.path.join(REPO, 'patches', 'cover-letter'))
 	subject, _, blurb = text.partition('\n\n')
@@ -403,8 +408,20 @@ def format_series(dest):
 	r = git(scratch, 'am', '-q', *patches, check=False, capture=True)
 	if r.returncode:
 		raise Fail(f'the series does not apply with git am: {r.stderr.strip()}')
-	if git(scratch, 'diff', '--stat', 'series', 'check', capture=True).stdout:
+	if git(scratch, 'diff', '--stat', 'mail', 'check', capture=True).stdout:
 		raise Fail('the series applied with git am differs from the work tree')
 	note(f'wrote {len(patches)} patches and a cover letter to '
 	     f'{os.path.relpath(dest, REPO)}')
-	return patches
+	return scratch, patches
+
+
+def build_each_patch(scratch, patches, build_one):
+	"""Check out the series one patch at a time and build each step."""
+	commits = git(scratch, 'rev-list', '--reverse', 'base..mail',
+		      capture=True).stdout.split()
+	for n, c in enumerate(commits, 1):
+		git(scratch, 'checkout', '-q', '--detach', c)
+		subject = git(scratch, 'log', '-1', '--format=%s', c,
+			      capture=True).stdout.strip()
+		note(f'building patch {n}/{len(commits)}: {subject}')
+		build_one()
