@@ -23,7 +23,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/time_namespace.h>
-#include <linux/timens_offsets.h>
 #include <linux/user_namespace.h>
 
 DEFINE_STATIC_KEY_FALSE(time_ns_in_use);
@@ -37,10 +36,7 @@ static struct kmem_cache *time_ns_cache __ro_after_init;
  * The initial namespace's page for the vDSO: all zero. It is mapped into
  * user space, so it must be a page of its own.
  */
-static union {
-	struct timens_offsets	offsets;
-	u8			page[PAGE_SIZE];
-} init_offsets __page_aligned_bss;
+static u8 init_offsets_page[PAGE_SIZE] __page_aligned_bss;
 
 struct time_namespace init_time_ns = {
 	.ns.count	= REFCOUNT_INIT(3),
@@ -94,8 +90,7 @@ static struct time_namespace *create_time_ns(struct user_namespace *user_ns,
 	ns->user_ns = get_user_ns(user_ns);
 
 	mutex_lock(&offsets_lock);
-	ns->monotonic = parent->monotonic;
-	ns->boottime = parent->boottime;
+	ns->offsets = parent->offsets;
 	mutex_unlock(&offsets_lock);
 
 	static_branch_enable(&time_ns_in_use);
@@ -149,20 +144,20 @@ void put_time_ns_of(struct nsproxy *nsproxy)
 		put_time_ns(nsproxy->time_ns_for_children);
 }
 
-static void set_page_offset(struct timens_offsets *page, clockid_t clock,
-			    const struct timespec64 *off)
-{
-	page->clock[clock].sec = off->tv_sec;
-	page->clock[clock].nsec = off->tv_nsec;
-}
-
 /*
  * A task enters @ns. The first one fixes the offsets and publishes them
  * on the page the vDSO reads; nothing writes either after that.
  */
+static void set_vdso_offset(struct timens_vdso_offsets *page, clockid_t clock,
+			    const struct timespec64 *offset)
+{
+	page->clock[clock].sec = offset->tv_sec;
+	page->clock[clock].nsec = offset->tv_nsec;
+}
+
 static void time_ns_enter(struct time_namespace *ns)
 {
-	struct timens_offsets *page;
+	struct timens_vdso_offsets *page;
 
 	if (READ_ONCE(ns->entered))
 		return;
@@ -170,12 +165,11 @@ static void time_ns_enter(struct time_namespace *ns)
 	mutex_lock(&offsets_lock);
 	if (!ns->entered) {
 		page = page_address(ns->offsets_page);
-		set_page_offset(page, CLOCK_MONOTONIC, &ns->monotonic);
-		set_page_offset(page, CLOCK_MONOTONIC_RAW, &ns->monotonic);
-		set_page_offset(page, CLOCK_MONOTONIC_COARSE, &ns->monotonic);
-		set_page_offset(page, CLOCK_BOOTTIME, &ns->boottime);
-		set_page_offset(page, CLOCK_BOOTTIME_ALARM, &ns->boottime);
-		page->in_namespace = 1;
+		set_vdso_offset(page, CLOCK_MONOTONIC, &ns->offsets.monotonic);
+		set_vdso_offset(page, CLOCK_MONOTONIC_RAW, &ns->offsets.monotonic);
+		set_vdso_offset(page, CLOCK_MONOTONIC_COARSE, &ns->offsets.monotonic);
+		set_vdso_offset(page, CLOCK_BOOTTIME, &ns->offsets.boottime);
+		set_vdso_offset(page, CLOCK_BOOTTIME_ALARM, &ns->offsets.boottime);
 		WRITE_ONCE(ns->entered, true);
 	}
 	mutex_unlock(&offsets_lock);
@@ -196,14 +190,14 @@ void time_ns_on_fork(struct nsproxy *nsproxy, struct task_struct *tsk)
 	put_time_ns(nsproxy->time_ns);
 	nsproxy->time_ns = get_time_ns(ns);
 	if (tsk->mm)
-		vdso_time_ns_changed(tsk->mm);
+		vdso_time_ns_changed(tsk->mm, ns);
 }
 
 /* The setns() into @ns by @tsk is committed. */
 void time_ns_on_setns(struct task_struct *tsk, struct time_namespace *ns)
 {
 	time_ns_enter(ns);
-	vdso_time_ns_changed(tsk->mm);
+	vdso_time_ns_changed(tsk->mm, ns);
 }
 
 ktime_t __time_ns_to_host(struct time_namespace *ns, clockid_t clock,
@@ -247,8 +241,8 @@ int proc_time_ns_show_offsets(struct seq_file *m, struct task_struct *task)
 		return -ESRCH;
 
 	mutex_lock(&offsets_lock);
-	monotonic = ns->monotonic;
-	boottime = ns->boottime;
+	monotonic = ns->offsets.monotonic;
+	boottime = ns->offsets.boottime;
 	mutex_unlock(&offsets_lock);
 	put_time_ns(ns);
 
@@ -358,9 +352,9 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 	} else {
 		for (i = 0; i < n; i++) {
 			if (req[i].clock == CLOCK_MONOTONIC)
-				ns->monotonic = req[i].value;
+				ns->offsets.monotonic = req[i].value;
 			else
-				ns->boottime = req[i].value;
+				ns->offsets.boottime = req[i].value;
 		}
 		err = 0;
 	}
@@ -445,7 +439,7 @@ const struct proc_ns_operations time_ns_for_children_operations = {
 static int __init time_ns_init(void)
 {
 	time_ns_cache = KMEM_CACHE(time_namespace, SLAB_PANIC | SLAB_ACCOUNT);
-	init_time_ns.offsets_page = virt_to_page(&init_offsets);
+	init_time_ns.offsets_page = virt_to_page(init_offsets_page);
 	return 0;
 }
 subsys_initcall(time_ns_init);

@@ -8,6 +8,7 @@
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
 #include <linux/time64.h>
+#include <linux/timens_offsets.h>
 
 struct user_namespace;
 struct seq_file;
@@ -26,9 +27,8 @@ struct time_namespace {
 	struct ns_common	ns;
 	struct user_namespace	*user_ns;
 	struct ucounts		*ucounts;
-	struct timespec64	monotonic;	/* offset of the monotonic clocks */
-	struct timespec64	boottime;	/* offset of the boottime clocks */
-	struct page		*offsets_page;	/* struct timens_offsets, for the vDSO */
+	struct timens_offsets	offsets;
+	struct page		*offsets_page;	/* struct timens_vdso_offsets */
 	bool			entered;	/* a task is or was inside: offsets fixed */
 };
 
@@ -76,10 +76,10 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 				   char *buf, size_t count);
 
 /*
- * Provided by the arch: @mm's task changed time namespace, make its vDSO
- * show the new one's clocks.
+ * Provided by the arch: @mm's task moved to @ns, make its vDSO show
+ * @ns's clocks.
  */
-void vdso_time_ns_changed(struct mm_struct *mm);
+void vdso_time_ns_changed(struct mm_struct *mm, struct time_namespace *ns);
 
 /* The page to map as the offsets page of current's VVAR area. */
 static inline struct page *time_ns_offsets_page(void)
@@ -105,10 +105,10 @@ static inline const struct timespec64 *time_ns_offset(struct time_namespace *ns,
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
-		return &ns->monotonic;
+		return &ns->offsets.monotonic;
 	case CLOCK_BOOTTIME:
 	case CLOCK_BOOTTIME_ALARM:
-		return &ns->boottime;
+		return &ns->offsets.boottime;
 	default:
 		return NULL;
 	}
@@ -167,7 +167,7 @@ static inline void time_ns_boot_instant(struct timespec64 *boot)
 	struct time_namespace *ns = current_time_ns();
 
 	if (ns)
-		*boot = timespec64_sub(*boot, ns->boottime);
+		*boot = timespec64_sub(*boot, ns->offsets.boottime);
 }
 
 #else /* !CONFIG_TIME_NS */

@@ -2,29 +2,34 @@
 #ifndef _LINUX_TIMENS_OFFSETS_H
 #define _LINUX_TIMENS_OFFSETS_H
 
-#include <linux/types.h>
+#include <linux/time64.h>
 
 /*
- * The clock offsets of one time namespace as the vDSO reads them. Each
- * namespace has a page of its own holding this structure; it is mapped
- * into the VVAR area of every task in the namespace. The offsets are
- * indexed by clock id so that the vDSO can add them without a branch on
- * the clock: the clocks a namespace does not shift (REALTIME, TAI, ...)
- * keep a zero offset. The page is written once, when the first task
- * enters the namespace, and never changes after that.
+ * The offsets of a time namespace: what its tasks see of CLOCK_MONOTONIC
+ * (and _RAW, _COARSE) and of CLOCK_BOOTTIME (and _ALARM) is the host's
+ * reading plus these. They are normalised (0 <= tv_nsec < NSEC_PER_SEC).
  */
-#define TIMENS_NR_CLOCKS	16
-
-struct timens_clock_offset {
-	s64	sec;
-	u64	nsec;
+struct timens_offsets {
+	struct timespec64	monotonic;
+	struct timespec64	boottime;
 };
 
-struct timens_offsets {
-	/* Non-zero for every namespace but the initial one. */
-	u32				in_namespace;
-	u32				__unused;
-	struct timens_clock_offset	clock[TIMENS_NR_CLOCKS];
+/*
+ * The same offsets as the vDSO reads them, on a page of the namespace's
+ * own mapped into the VVAR area: one per clock id, so the vDSO indexes
+ * without branching on the clock (those a namespace does not shift stay
+ * zero). Each fits in 16 aligned bytes, to be read in one instruction.
+ * Written when the first task enters, never changed after.
+ */
+#define TIMENS_VDSO_CLOCKS	16
+
+struct timens_vdso_offset {
+	s64	sec;
+	u64	nsec;
+} __aligned(16);
+
+struct timens_vdso_offsets {
+	struct timens_vdso_offset	clock[TIMENS_VDSO_CLOCKS];
 };
 
 #endif /* _LINUX_TIMENS_OFFSETS_H */

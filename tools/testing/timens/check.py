@@ -188,17 +188,22 @@ def check_style(res):
 	files = [f for f in tree.overlay_files() if f.endswith(('.c', '.h', '.S'))]
 	files += [os.path.relpath(f, REPO) for f in
 		  sorted(glob.glob(os.path.join(HERE, 'tests', '*.[ch]')))]
-	for f in files:
-		r = run([checkpatch, '--strict', '--no-tree', '--quiet',
-			 '--no-summary', '-f', f], cwd=REPO, check=False, capture=True)
-		res.add(PASS if r.returncode == 0 else FAIL, f'checkpatch: {f}',
-			r.stdout.strip().splitlines()[0] if r.returncode else '')
-	for p in tree.series():
-		r = run([checkpatch, '--strict', '--no-tree', '--quiet',
-			 '--no-summary', p], cwd=REPO, check=False, capture=True)
-		res.add(PASS if r.returncode == 0 else FAIL,
-			f'checkpatch: patches/{os.path.basename(p)}',
-			r.stdout.strip().splitlines()[0] if r.returncode else '')
+	# Run outside any git checkout: in one, checkpatch checks a tracked
+	# .patch file as if it were source, and leaves a cache file behind.
+	with tempfile.TemporaryDirectory() as tmp:
+		for f in files:
+			r = run([checkpatch, '--strict', '--no-tree', '--quiet',
+				 '--no-summary', '-f', os.path.join(REPO, f)],
+				cwd=tmp, check=False, capture=True)
+			res.add(PASS if r.returncode == 0 else FAIL,
+				f'checkpatch: {f}',
+				r.stdout.strip().splitlines()[0] if r.returncode else '')
+		for p in tree.series():
+			r = run([checkpatch, '--strict', '--no-tree', '--quiet',
+				 '--no-summary', p], cwd=tmp, check=False, capture=True)
+			res.add(PASS if r.returncode == 0 else FAIL,
+				f'checkpatch: patches/{os.path.basename(p)}',
+				r.stdout.strip().splitlines()[0] if r.returncode else '')
 
 
 def has_time_ns(kernel):

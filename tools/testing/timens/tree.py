@@ -327,6 +327,7 @@ def export():
 		if not paths:
 			continue
 		name = git(tree, 'format-patch', '-1', '--no-signature', '--zero-commit',
+			   '--full-index',
 			   f'--start-number={len(names) + 1}', '-o', pdir, c, '--',
 			   *paths, capture=True).stdout.strip()
 		names.append(os.path.basename(name))
@@ -391,6 +392,7 @@ def format_series(dest):
 	if os.path.exists(dest):
 		shutil.rmtree(dest)
 	git(scratch, 'format-patch', '-q', '--cover-letter', '--no-signature',
+	    '--full-index',
 	    '--zero-commit', '-o', dest, 'base..mail')
 	cover = sorted(glob.glob(os.path.join(dest, '0000-*')))[0]
 	text = read_text(os.path.join(REPO, 'patches', 'cover-letter'))
