@@ -303,13 +303,23 @@ def export():
 	junk = re.compile(r'(~|\.swp|\.orig|\.rej|\.o|\.cmd)$')
 	new = sorted(f for f in out.split('\0') if f and f not in base_files and
 		     not junk.search(f) and os.path.isfile(os.path.join(tree, f)))
-	for f in overlay_files():
-		if f not in new:
+	# Only what changed in the work tree since it was made from the repo
+	# goes back: a file added to the repo meanwhile is left alone.
+	made = dict(l.split('\t', 1)[::-1] for l in git(
+		tree, 'ls-tree', '-r', 'overlay', capture=True).stdout.splitlines())
+	for f, obj in made.items():
+		if f not in base_files and f not in new and f != 'MAINTAINERS' and \
+		   os.path.exists(os.path.join(REPO, f)):
 			os.remove(os.path.join(REPO, f))
+	exported = 0
 	for f in new:
+		if f in made and git(tree, 'hash-object', f, capture=True).stdout.strip() \
+		   == made[f].split()[2]:
+			continue
 		dst = os.path.join(REPO, f)
 		os.makedirs(os.path.dirname(dst), exist_ok=True)
 		shutil.copy2(os.path.join(tree, f), dst)
+		exported += 1
 	# Patches: one per commit after the overlay, base files only.
 	pdir = os.path.join(REPO, 'patches')
 	os.makedirs(pdir, exist_ok=True)
@@ -338,7 +348,7 @@ def export():
 		f.write(''.join(n + '\n' for n in names))
 	save_stamp('ours', {'inputs': series_inputs(), 'strip': strip_inputs(),
 			    'tree': worktree_state(tree)})
-	note(f'exported {len(new)} new files and {len(names)} patches')
+	note(f'exported {exported} changed new files and {len(names)} patches')
 
 
 # -- the series for the mailing list -------------------------------------
