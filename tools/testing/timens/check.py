@@ -6,6 +6,7 @@
 import glob
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -187,7 +188,9 @@ def check_style(res):
 	checkpatch = os.path.join(tree.tree_dir('stripped'), 'scripts/checkpatch.pl')
 	files = [f for f in tree.overlay_files() if f.endswith(('.c', '.h', '.S'))]
 	files += [os.path.relpath(f, REPO) for f in
-		  sorted(glob.glob(os.path.join(HERE, 'tests', '*.[ch]')))]
+		  sorted(glob.glob(os.path.join(HERE, 'tests', '*.[ch]')) +
+			 glob.glob(os.path.join(HERE, 'bench', '*.[ch]')) +
+			 glob.glob(os.path.join(HERE, 'make', '*.[ch]')))]
 	# Run outside any git checkout: in one, checkpatch checks a tracked
 	# .patch file as if it were source, and leaves a cache file behind.
 	with tempfile.TemporaryDirectory() as tmp:
@@ -206,6 +209,190 @@ def check_style(res):
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
 
 
+# -- the twin vDSO images -------------------------------------------------
+
+def elf_sections(data):
+	"""{name: (addr, offset, size)} of an ELF file's sections."""
+	is64 = data[4] == 2
+	shoff, = struct.unpack_from('<Q' if is64 else '<I', data, 0x28 if is64 else 0x20)
+	shentsize, shnum, shstrndx = struct.unpack_from('<HHH', data,
+						       0x3a if is64 else 0x2e)
+
+	def header(i):
+		o = shoff + i * shentsize
+		name, = struct.unpack_from('<I', data, o)
+		if is64:
+			addr, off, size = struct.unpack_from('<QQQ', data, o + 16)
+		else:
+			addr, off, size = struct.unpack_from('<III', data, o + 12)
+		return name, addr, off, size
+	_, _, stroff, _ = header(shstrndx)
+	out = {}
+	for i in range(shnum):
+		name, addr, off, size = header(i)
+		end = data.index(b'\0', stroff + name)
+		out[data[stroff + name:end].decode()] = (addr, off, size)
+	return out
+
+
+def insn_starts(path):
+	"""Addresses where objdump finds an instruction, executable sections."""
+	r = run(['objdump', '-d', '-z', path], capture=True)
+	return {int(m.group(1), 16) for m in
+		re.finditer(r'^\s*([0-9a-f]+):\t', r.stdout, re.M)}
+
+
+def check_twin_images(res):
+	"""Prove, independently of vdso2c, that each vDSO image and its time
+	namespace twin differ only inside registered 5-byte sites, and have
+	the same instruction boundaries."""
+	vdir = os.path.join(build.out_dir('ours'), 'arch/x86/entry/vdso')
+	for bits in ('64', '32'):
+		host = os.path.join(vdir, f'vdso{bits}.so')
+		twin = os.path.join(vdir, f'vdso{bits}-time-ns.so')
+		name = f'vdso: {bits}-bit twin images differ only at their sites'
+		if not os.path.exists(twin):
+			res.add(FAIL, name, f'{os.path.basename(twin)} was not built')
+			continue
+		with open(host, 'rb') as f:
+			a = f.read()
+		with open(twin, 'rb') as f:
+			b = f.read()
+		secs = elf_sections(a)
+		if len(a) != len(b) or '.time_ns_sites' not in secs:
+			res.add(FAIL, name, 'sizes differ or no .time_ns_sites')
+			continue
+		addr, off, size = secs['.time_ns_sites']
+		sites = set()
+		bad = []
+		for i in range(size // 8):
+			rs, rh = struct.unpack_from('<ii', a, off + 8 * i)
+			site = addr + 8 * i + rs
+			helper = addr + 8 * i + 4 + rh
+			rel, = struct.unpack_from('<i', b, site + 1)
+			if a[site:site + 5] != b'\x0f\x1f\x44\x00\x00' or \
+			   b[site] != 0xe8 or site + 5 + rel != helper:
+				bad.append(f'site {site:#x}')
+			sites.update(range(site, site + 5))
+		diff = [i for i in range(len(a)) if a[i] != b[i] and i not in sites]
+		same = insn_starts(host) == insn_starts(twin)
+		ok = sites and not bad and not diff and same
+		res.add(PASS if ok else FAIL, name,
+			f'{size // 8} sites, {sum(a[i] != b[i] for i in range(len(a)))} '
+			f'bytes differ, instruction boundaries '
+			f'{"identical" if same else "DIFFER"}'
+			+ (f'; bad: {bad[:3]}' if bad else '')
+			+ (f'; outside sites: {diff[:3]}' if diff else ''))
+
+
+# -- instructions per clock_gettime() -------------------------------------
+
+ICOUNT_CLOCKS = {0: 'REALTIME', 1: 'MONOTONIC', 4: 'MONOTONIC_RAW',
+		 6: 'MONOTONIC_COARSE', 7: 'BOOTTIME'}
+
+
+def vdso_symbols(dbg):
+	r = run(['nm', dbg], capture=True)
+	return {l.split()[2]: int(l.split()[0], 16) for l in r.stdout.splitlines()
+		if len(l.split()) == 3}
+
+
+def icount(tool, kernel, bits, image, mode, clock):
+	"""(instructions, reading) of one call, see bench/vdso_icount.c."""
+	vdir = os.path.join(build.out_dir(kernel), 'arch/x86/entry/vdso')
+	syms = vdso_symbols(os.path.join(vdir, f'vdso{bits}.so.dbg'))
+	mask = (1 << int(bits)) - 1
+
+	def signed(name):
+		v = syms.get(name, 0) & mask
+		return v - (1 << int(bits)) if v >> (int(bits) - 1) else v
+	offsets = signed('time_ns_offsets') or signed('timens_page')
+	r = run([tool, os.path.join(vdir, image), str(signed('vvar_start')),
+		 str(signed('vvar__vdso_data')), str(offsets), mode, str(clock)],
+		capture=True, check=False)
+	if r.returncode:
+		return None, r.stderr.strip()
+	n, reading = r.stdout.split()
+	return int(n), reading
+
+
+def check_icount(res):
+	"""The host pays at most a NOP, a namespace at most 8 instructions:
+	count them, deterministically, by single-stepping each built vDSO
+	image on a synthetic VVAR (tools/testing/timens/bench/vdso_icount.c)."""
+	outdir = os.path.join(BUILD, 'icount')
+	os.makedirs(outdir, exist_ok=True)
+	src = os.path.join(HERE, 'bench', 'vdso_icount.c')
+	table = ['| image | clock | stripped | ours host | ours ns | upstream host | upstream ns |',
+		 '| --- | --- | --- | --- | --- | --- | --- |']
+	for bits in ('64', '32'):
+		tool = os.path.join(outdir, f'vdso_icount{bits}')
+		run(['gcc', f'-m{bits}', '-O2', '-Wall', '-Werror', '-o', tool, src])
+		for clock, name in ICOUNT_CLOCKS.items():
+			plain, ns = f'vdso{bits}.so', f'vdso{bits}-time-ns.so'
+			got = {
+				'stripped': icount(tool, 'stripped', bits, plain, 'host', clock),
+				'ours': icount(tool, 'ours', bits, plain, 'host', clock),
+				'ours-ns': icount(tool, 'ours', bits, ns, 'ours', clock),
+				'up': icount(tool, 'upstream', bits, plain, 'host', clock),
+				'up-ns': icount(tool, 'upstream', bits, plain, 'upstream', clock),
+			}
+			table.append(f'| {bits}-bit | {name} | ' + ' | '.join(
+				str(got[k][0]) for k in ('stripped', 'ours', 'ours-ns',
+							 'up', 'up-ns')) + ' |')
+			host_ok = all(got[k][1] == '1000.500000000'
+				      for k in ('stripped', 'ours', 'up'))
+			ns_ok = all(got[k][1] == '87400.600000000'
+				    for k in ('ours-ns', 'up-ns'))
+			res.add(PASS if host_ok and ns_ok else FAIL,
+				f'vdso: {bits}-bit {name} reads the right time in every image',
+				'' if host_ok and ns_ok else str(got))
+			if bits != '64' or None in (got['ours'][0], got['stripped'][0],
+						    got['ours-ns'][0]):
+				continue
+			extra = got['ours'][0] - got['stripped'][0]
+			res.add(PASS if extra <= 1 else FAIL,
+				f'vdso: {bits}-bit {name} host cost at most one NOP',
+				f"{got['stripped'][0]} stripped, {got['ours'][0]} ours")
+			extra = got['ours-ns'][0] - got['ours'][0]
+			res.add(PASS if extra <= 8 else FAIL,
+				f'vdso: {bits}-bit {name} namespace cost at most 8 instructions',
+				f"{got['ours'][0]} host, {got['ours-ns'][0]} in a namespace")
+	with open(os.path.join(BUILD, 'vdso-icount.md'), 'w') as f:
+		f.write('\n'.join(table) + '\n')
+	print('\n'.join(table), flush=True)
+
+
+# Switch tests that must catch the reference kernel's unsafe switch.
+SWITCH_TESTS = ['vdso_step', 'vdso_step_32', 'vdso_switch', 'vdso_switch_32']
+
+
+def check_reference_switch(res):
+	"""Our switch tests on the unmodified 6.1 kernel must fail: upstream
+	swaps the VVAR page under a task inside the vDSO."""
+	d = os.path.join(BUILD, 'ours', 'kselftest', 'timens')
+	status, output = guest('upstream', tap.guest_script(
+		SWITCH_TESTS, d).replace(f'cd {d}', f'export TIMENS_VDSO_SINGLE_IMAGE=1; cd {d}', 1),
+		timeout=900)
+	with open(os.path.join(BUILD, 'upstream', 'switch.log'), 'w') as f:
+		f.write(output)
+	for prog in SWITCH_TESTS:
+		items = tap.parse(output, [prog], 'upstream')
+		failed = [n for st, n, _ in items if st == FAIL]
+		passed = [n for st, n, _ in items if st == PASS]
+		crash = re.search(rf'<<<timens-test-begin {prog}>>>(.*?)<<<timens-test-end',
+				  output, re.S)
+		why = ''
+		if crash:
+			m = re.search(r'(SIGBUS|SIGSEGV|neither|wrong|bad|not the time)[^\n]*',
+				      crash.group(1), re.I)
+			why = m.group(0)[:120] if m else ''
+		res.add(PASS if failed else FAIL,
+			f'reference kernel: {prog} catches the unsafe vDSO switch',
+			f'{len(failed)} failed, {len(passed)} passed on upstream'
+			+ (f'; {why}' if why else ''))
+
+
 def has_time_ns(kernel):
 	with open(os.path.join(build.out_dir(kernel), '.config')) as f:
 		return 'CONFIG_TIME_NS=y\n' in f.read()
@@ -218,8 +405,10 @@ def our_selftests(res):
 		res.add(FAIL, 'ours:selftests', 'tools/testing/selftests/timens is missing')
 		return
 	with open(mk) as f:
-		progs = re.search(r'^TEST_GEN_PROGS\s*:?=\s*((?:.*\\\n)*.*)$', f.read(),
-				  re.M).group(1).replace('\\\n', ' ').split()
+		text = f.read().replace('\\\n', ' ')
+	progs = []
+	for m in re.finditer(r'^TEST_GEN_PROGS\s*(?::?=|\+=)(.*)$', text, re.M):
+		progs += m.group(1).split()
 	d = build.selftests('ours', 'timens')
 	run_suite(res, 'ours', 'selftests', d, progs)
 
@@ -235,7 +424,10 @@ def main(args):
 	d, progs = upstream_selftests('upstream')
 	run_suite(res, 'upstream', 'upstream-selftests', d, progs)
 	if has_time_ns('ours'):
+		check_twin_images(res)
+		check_icount(res)
 		our_selftests(res)
+		check_reference_switch(res)
 		d, progs = upstream_selftests('ours')
 		run_suite(res, 'ours', 'upstream-selftests', d, progs)
 	else:

@@ -4,7 +4,7 @@
  * ../vtime_ns.S.
  *
  * In:  %ecx = clock id (checked, below 16)
- *      %edx = struct __kernel_timespec *, the normalised reading
+ *      %esi = struct __kernel_timespec *, the normalised reading
  * Out: the reading with the offset added; %eax, %ecx, %xmm0 clobbered.
  */
 #include <linux/linkage.h>
@@ -16,14 +16,14 @@ SYM_FUNC_START(__vdso_time_ns_add)
 	call	1f
 1:	pop	%eax
 	shl	$4, %ecx
-	movdqu	(%edx), %xmm0
+	movdqu	(%esi), %xmm0
 	paddq	(time_ns_offsets - 1b)(%eax, %ecx), %xmm0
-	movdqu	%xmm0, (%edx)
+	movdqu	%xmm0, (%esi)
 	/* Below two seconds, the nanoseconds fit in their low half. */
-	cmpl	$(NSEC_PER_SEC - 1), 8(%edx)
+	cmpl	$(NSEC_PER_SEC - 1), 8(%esi)
 	jbe	2f
-	subl	$NSEC_PER_SEC, 8(%edx)
-	addl	$1, (%edx)
-	adcl	$0, 4(%edx)
+	subl	$NSEC_PER_SEC, 8(%esi)
+	addl	$1, (%esi)
+	adcl	$0, 4(%esi)
 2:	ret
 SYM_FUNC_END(__vdso_time_ns_add)

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Count the instructions of one __vdso_clock_gettime() call of a built
+ * vDSO image, deterministically: the image is loaded into a process with
+ * a synthetic VVAR area in front of it, the process stops before the
+ * call, and the tracer single-steps it, counting the steps taken inside
+ * the image (its helpers included).
+ *
+ * Usage: vdso_icount IMAGE VVAR_START VDSO_DATA OFFSETS MODE CLOCK
+ *   IMAGE      the stripped vDSO (vdso64.so, vdso32.so, ...-time-ns.so)
+ *   VVAR_START its vvar_start symbol (negative), VDSO_DATA the address of
+ *              vvar__vdso_data, OFFSETS that of the page holding a time
+ *              namespace's data (time_ns_offsets, or upstream's
+ *              timens_page; 0 if none)
+ *   MODE       host: the host's VVAR; ours: our namespace page at OFFSETS;
+ *              upstream: upstream's namespace VVAR (vdso_data with
+ *              VDSO_CLOCKMODE_TIMENS and offsets in the VVAR page, the
+ *              real vdso_data moved to OFFSETS)
+ *   CLOCK      clock id
+ * Prints the count and the time read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/elf.h>
+
+#define PAGE		4096UL
+#define CS_BASES	2
+#define NR_BASETIME	12
+#define CLOCKMODE_TSC	1
+#define CLOCKMODE_TIMENS 0x7fffffff
+
+/* struct vdso_data of Linux 6.1, x86 (no arch data). */
+struct vdata {
+	uint32_t seq;
+	int32_t clock_mode;
+	uint64_t cycle_last;
+	uint64_t mask;
+	uint32_t mult;
+	uint32_t shift;
+	struct { uint64_t sec, nsec; } basetime[NR_BASETIME];
+	int32_t tz_minuteswest, tz_dsttime;
+	uint32_t hrtimer_res, unused;
+};
+
+struct kts {
+	long long sec, nsec;
+};
+
+#ifdef __x86_64__
+#define ehdr_t		struct elf64_hdr
+#define shdr_t		struct elf64_shdr
+#define sym_t		struct elf64_sym
+#define REG_IP(r)	((r).rip)
+#else
+#define ehdr_t		struct elf32_hdr
+#define shdr_t		struct elf32_shdr
+#define sym_t		struct elf32_sym
+#define REG_IP(r)	((r).eip)
+#endif
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static unsigned long lookup(const unsigned char *img, const char *name)
+{
+	const ehdr_t *eh = (const void *)img;
+	const shdr_t *sh = (const void *)(img + eh->e_shoff);
+	int i;
+
+	for (i = 0; i < eh->e_shnum; i++) {
+		const sym_t *sym;
+		const char *str;
+		unsigned long n, k;
+
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		sym = (const void *)(img + sh[i].sh_offset);
+		str = (const char *)img + sh[sh[i].sh_link].sh_offset;
+		n = sh[i].sh_size / sizeof(*sym);
+		for (k = 0; k < n; k++)
+			if (!strcmp(str + sym[k].st_name, name))
+				return sym[k].st_value;
+	}
+	fprintf(stderr, "vdso_icount: no %s in the image\n", name);
+	exit(2);
+}
+
+static void fill_host(struct vdata *vd, int clock)
+{
+	int i;
+
+	for (i = 0; i < CS_BASES; i++) {
+		vd[i].clock_mode = CLOCKMODE_TSC;
+		vd[i].mask = ~0ULL;
+		/* mult 0: the reading is the base time, every time. */
+		vd[i].basetime[clock].sec = 1000;
+		vd[i].basetime[clock].nsec = 500000000;
+		vd[i].hrtimer_res = 1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char *img, *area, *text;
+	long vvar_start, vdso_data, offsets;
+	int (*gettime)(int clock, struct kts *ts);
+	const char *mode;
+	unsigned long long steps = 0;
+	struct stat st;
+	struct kts ts;
+	int fd, clock, status, pfd[2];
+	pid_t pid;
+
+	if (argc != 7) {
+		fprintf(stderr, "usage: vdso_icount IMAGE VVAR_START VDSO_DATA "
+			"OFFSETS MODE CLOCK\n");
+		return 2;
+	}
+	vvar_start = strtol(argv[2], NULL, 0);
+	vdso_data = strtol(argv[3], NULL, 0);
+	offsets = strtol(argv[4], NULL, 0);
+	mode = argv[5];
+	clock = atoi(argv[6]);
+
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0 || fstat(fd, &st))
+		die(argv[1]);
+	img = malloc(st.st_size);
+	if (!img || read(fd, img, st.st_size) != st.st_size)
+		die("read");
+
+	area = mmap(NULL, -vvar_start + st.st_size + PAGE,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	text = area - vvar_start;
+	memcpy(text, img, st.st_size);
+	if (mprotect(text, (st.st_size + PAGE - 1) & ~(PAGE - 1),
+		     PROT_READ | PROT_EXEC))
+		die("mprotect");
+
+	if (!strcmp(mode, "host")) {
+		fill_host((void *)(text + vdso_data), clock);
+	} else if (!strcmp(mode, "ours")) {
+		struct kts *off = (void *)(text + offsets);
+
+		fill_host((void *)(text + vdso_data), clock);
+		off[clock].sec = 86400;
+		off[clock].nsec = 100000000;
+	} else if (!strcmp(mode, "upstream")) {
+		struct vdata *ns = (void *)(text + vdso_data);
+		int i;
+
+		/* The real data where upstream moves it ... */
+		fill_host((void *)(text + offsets + (vdso_data & (PAGE - 1))),
+			  clock);
+		/* ... and the namespace's in the VVAR page. */
+		for (i = 0; i < CS_BASES; i++) {
+			ns[i].seq = 1;
+			ns[i].clock_mode = CLOCKMODE_TIMENS;
+			ns[i].basetime[clock].sec = 86400;
+			ns[i].basetime[clock].nsec = 100000000;
+		}
+	} else {
+		fprintf(stderr, "vdso_icount: unknown mode %s\n", mode);
+		return 2;
+	}
+#ifdef __x86_64__
+	gettime = (void *)(text + lookup(img, "__vdso_clock_gettime"));
+#else
+	gettime = (void *)(text + lookup(img, "__vdso_clock_gettime64"));
+#endif
+
+	if (pipe(pfd))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		int ret;
+
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		ret = gettime(clock, &ts);
+		if (write(pfd[1], &ts, sizeof(ts)) != sizeof(ts))
+			ret = -1;
+		syscall(SYS_exit, ret ? 1 : 0);
+	}
+
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		die("waitpid");
+	for (;;) {
+		struct user_regs_struct regs;
+
+		if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+			die("PTRACE_GETREGS");
+		if (REG_IP(regs) >= (unsigned long)text &&
+		    REG_IP(regs) < (unsigned long)text + st.st_size)
+			steps++;
+		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL))
+			die("PTRACE_SINGLESTEP");
+		if (waitpid(pid, &status, 0) != pid)
+			die("waitpid");
+		if (WIFEXITED(status))
+			break;
+		if (WIFSIGNALED(status)) {
+			fprintf(stderr, "vdso_icount: the call died of signal %d\n",
+				WTERMSIG(status));
+			return 1;
+		}
+	}
+	if (WEXITSTATUS(status) || read(pfd[0], &ts, sizeof(ts)) != sizeof(ts)) {
+		fprintf(stderr, "vdso_icount: the call failed\n");
+		return 1;
+	}
+	printf("%llu %lld.%09lld\n", steps, ts.sec, ts.nsec);
+	return 0;
+}
