@@ -128,8 +128,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc != 7) {
-		fprintf(stderr, "usage: vdso_icount IMAGE VVAR_START VDSO_DATA "
-			"OFFSETS MODE CLOCK\n");
+		fputs("usage: vdso_icount IMAGE VVAR DATA OFFSETS MODE CLOCK\n",
+		      stderr);
 		return 2;
 	}
 	vvar_start = strtol(argv[2], NULL, 0);
