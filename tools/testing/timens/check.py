@@ -432,8 +432,18 @@ def main(args):
 		run_suite(res, 'ours', 'upstream-selftests', d, progs)
 	else:
 		res.add(FAIL, 'ours: CONFIG_TIME_NS', 'our kernel has no time namespace')
-	# Configured out, the series must leave the stripped base's behaviour.
+	# Configured out, the series must leave the stripped base's behaviour
+	# and build the very same vDSO.
 	check_no_timens(res, 'ours-notime')
+	for bits in ('64', '32'):
+		images = [os.path.join(build.out_dir(k), 'arch/x86/entry/vdso',
+				       f'vdso{bits}.so') for k in ('ours-notime', 'stripped')]
+		data = []
+		for i in images:
+			with open(i, 'rb') as f:
+				data.append(f.read())
+		res.add(PASS if data[0] == data[1] else FAIL,
+			f'vdso: without CONFIG_TIME_NS the {bits}-bit image is the stripped base\'s')
 	print(f'{res.count(PASS)} passed, {res.count(FAIL)} failed, '
 	      f'{res.count(SKIP)} skipped')
 	return 1 if res.count(FAIL) or res.count(SKIP) else 0

@@ -10,6 +10,8 @@
  * Built as a 64-bit and as a 32-bit program.
  */
 #define _GNU_SOURCE
+#include <sys/mman.h>
+
 #include "vdso_util.h"
 #include "../kselftest_harness.h"
 
@@ -216,6 +218,36 @@ TEST_F(vdso, host)
 	check_readings(_metadata, &self->r, NULL, &self->h0, &self->h1);
 	EXPECT_TRUE(vdso_map_unchanged());
 	ASSERT_KIND(0);
+}
+
+/*
+ * The offsets page lies at a fixed distance from the vDSO code: no part of
+ * [vvar] may be unmapped or moved on its own, and the vDSO keeps working.
+ */
+TEST_F(vdso, vvar_not_split)
+{
+	unsigned long start, end, start2, end2, page = getpagesize();
+	void *p;
+
+	ASSERT_EQ(0, maps_range("[vvar]", &start, &end));
+	ASSERT_LE(4 * page, end - start);
+
+	EXPECT_EQ(-1, munmap((void *)(end - page), page));
+	EXPECT_EQ(EINVAL, errno);
+	p = mremap((void *)(end - page), page, page, MREMAP_MAYMOVE);
+	EXPECT_TRUE(p == MAP_FAILED);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mprotect((void *)(end - page), page, PROT_NONE));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, maps_range("[vvar]", &start2, &end2));
+	EXPECT_EQ(start, start2);
+	EXPECT_EQ(end, end2);
+	EXPECT_TRUE(vdso_map_unchanged());
+	take_readings(&self->h0);
+	take_readings(&self->r);
+	take_readings(&self->h1);
+	check_readings(_metadata, &self->r, NULL, &self->h0, &self->h1);
 }
 
 /* After unshare() we keep the host image, a child gets the twin. */

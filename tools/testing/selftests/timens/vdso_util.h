@@ -81,7 +81,9 @@ struct vdso_kind_stats {
 };
 
 /* Find the [vdso] line of /proc/self/maps; 0 on success. */
-static inline int vdso_maps_range(unsigned long *start, unsigned long *end)
+/* The range of the mapping named @name ("[vdso]", "[vvar]") of ours. */
+static inline int maps_range(const char *name, unsigned long *start,
+			     unsigned long *end)
 {
 	char line[512];
 	int ret = -1;
@@ -91,7 +93,7 @@ static inline int vdso_maps_range(unsigned long *start, unsigned long *end)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "[vdso]"))
+		if (!strstr(line, name))
 			continue;
 		if (sscanf(line, "%lx-%lx", start, end) == 2)
 			ret = 0;
@@ -99,6 +101,11 @@ static inline int vdso_maps_range(unsigned long *start, unsigned long *end)
 	}
 	fclose(f);
 	return ret;
+}
+
+static inline int vdso_maps_range(unsigned long *start, unsigned long *end)
+{
+	return maps_range("[vdso]", start, end);
 }
 
 /* Is [vdso] still where and as big as it was at vdso_init() time? */
