@@ -59,6 +59,11 @@ def fetch_base():
 	note(f'fetching {BASE_PACKAGE} {BASE_VERSION} with apt-get download')
 	r = run(['apt-get', 'download', f'{BASE_PACKAGE}={BASE_VERSION}'],
 		cwd=CACHE, check=False, capture=True)
+	if r.returncode and os.geteuid() == 0:
+		# Perhaps only the package lists are old.
+		run(['apt-get', 'update', '-qq'], check=False, capture=True)
+		r = run(['apt-get', 'download', f'{BASE_PACKAGE}={BASE_VERSION}'],
+			cwd=CACHE, check=False, capture=True)
 	if r.returncode or not os.path.exists(deb):
 		raise Fail(f'{BASE_PACKAGE} {BASE_VERSION} is not available from apt '
 			   f'(run "apt-get update"; "apt-cache policy {BASE_PACKAGE}" '
