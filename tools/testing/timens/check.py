@@ -384,8 +384,8 @@ def check_reference_switch(res):
 				  output, re.S)
 		why = ''
 		if crash:
-			m = re.search(r'(signal \d+ \(.*|neither.*|\d+ bad.*)',
-				      crash.group(1))
+			m = re.search(r'signal \d+ \(.*', crash.group(1)) or \
+			    re.search(r'(neither.*|[1-9]\d* bad.*)', crash.group(1))
 			why = m.group(0)[:120] if m else ''
 		res.add(PASS if failed else FAIL,
 			f'reference kernel: {prog} catches the unsafe vDSO switch',
