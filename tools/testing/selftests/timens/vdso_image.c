@@ -234,9 +234,13 @@ TEST_F(vdso, vvar_not_split)
 
 	EXPECT_EQ(-1, munmap((void *)(end - page), page));
 	EXPECT_EQ(EINVAL, errno);
-	p = mremap((void *)(end - page), page, page, MREMAP_MAYMOVE);
-	EXPECT_TRUE(p == MAP_FAILED);
+	/* A move to a place of our choosing, which would split it. */
+	p = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(p != MAP_FAILED);
+	EXPECT_TRUE(mremap((void *)(end - page), page, page,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, p) == MAP_FAILED);
 	EXPECT_EQ(EINVAL, errno);
+	munmap(p, page);
 	EXPECT_EQ(-1, mprotect((void *)(end - page), page, PROT_NONE));
 	EXPECT_EQ(EINVAL, errno);
 
