@@ -207,6 +207,20 @@ def check_style(res):
 			res.add(PASS if r.returncode == 0 else FAIL,
 				f'checkpatch: patches/{os.path.basename(p)}',
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
+		# The series as mailed: it applies with git am, and is clean.
+		try:
+			_, mail = tree.format_series(os.path.join(BUILD, 'series'))
+		except Fail as e:
+			res.add(FAIL, 'series: make series applies with git am', str(e))
+			return
+		res.add(PASS, 'series: make series applies with git am',
+			f'{len(mail)} patches')
+		for p in mail:
+			r = run([checkpatch, '--strict', '--no-tree', '--quiet',
+				 '--no-summary', p], cwd=tmp, check=False, capture=True)
+			res.add(PASS if r.returncode == 0 else FAIL,
+				f'checkpatch: series/{os.path.basename(p)}',
+				r.stdout.strip().splitlines()[0] if r.returncode else '')
 
 
 # -- the twin vDSO images -------------------------------------------------

@@ -184,17 +184,27 @@ def worktree_state(tree):
 			   capture=True).stdout.strip()
 
 
-def merge_maintainers(tree):
-	"""Insert our MAINTAINERS entry in its sorted place."""
+def merge_maintainers(tree, leave_out=None):
+	"""Insert our MAINTAINERS entry in its sorted place, without the F:
+	lines under @leave_out, or complete an entry merged so."""
 	ours = os.path.join(REPO, 'MAINTAINERS')
 	if not os.path.exists(ours):
 		return
 	with open(ours) as f:
 		entry = [l for l in f.read().split('\n') if l.strip()]
-	title = entry[0]
+	if leave_out:
+		entry = [l for l in entry if not l.startswith(f'F:\t{leave_out}')]
 	path = os.path.join(tree, 'MAINTAINERS')
 	with open(path) as f:
 		lines = f.read().split('\n')
+	if entry[0] in lines:
+		start = lines.index(entry[0])
+		end = lines.index('', start)
+		lines[start:end] = entry
+		with open(path, 'w') as f:
+			f.write('\n'.join(lines))
+		return
+	title = entry[0]
 	start = next(i for i, l in enumerate(lines) if l.startswith('3C59X'))
 	i = start
 	while i < len(lines):
@@ -395,13 +405,15 @@ def format_series(dest):
 
 	core_msg = read_text(os.path.join(REPO, 'patches', 'core.msg'))
 	add(core)
-	merge_maintainers(scratch)
+	merge_maintainers(scratch, leave_out='tools/testing/selftests/')
 	git(scratch, 'add', 'MAINTAINERS')
 	git(scratch, 'commit', '-q', '-s', '-m', core_msg)
 	for p in series():
 		git(scratch, 'am', '-q', '--keep-cr', p)
 	# The tests go with the patch that enables them.
 	add(tests)
+	merge_maintainers(scratch)
+	git(scratch, 'add', 'MAINTAINERS')
 	git(scratch, 'commit', '-q', '--amend', '--no-edit')
 
 	if os.path.exists(dest):
