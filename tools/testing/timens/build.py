@@ -106,9 +106,12 @@ def build(kernel, extra_config=()):
 	return compile_tree(kernel, extra_config)
 
 
-def compile_tree(kernel, extra_config=()):
-	"""Build @kernel's tree as it is, without preparing it."""
+def compile_tree(kernel, extra_config=(), sync=False):
+	"""Build @kernel's tree as it is, without preparing it. @sync takes
+	the defaults of Kconfig symbols new to the tree instead of asking."""
 	configure(kernel, extra_config)
+	if sync:
+		run(make_cmd(kernel, 'olddefconfig'), env=make_env(), capture=True)
 	note(f'building the {kernel} kernel')
 	run(make_cmd(kernel, 'bzImage'), env=make_env())
 	return bzimage(kernel)

@@ -71,7 +71,7 @@ def main():
 			scratch, _ = tree.format_series(os.path.join(tree.BUILD, 'series'))
 			if a.build_each:
 				tree.build_each_patch(scratch, _, lambda:
-						      build.compile_tree('mail'))
+						      build.compile_tree('mail', sync=True))
 	except Fail as e:
 		print(f'timens: error: {e}', file=sys.stderr)
 		return 2
