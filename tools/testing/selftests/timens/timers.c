@@ -19,33 +19,7 @@ static const clockid_t timer_clks[] = {
 	CLOCK_REALTIME,
 };
 
-FIXTURE(timens) {
-	struct timens_off off;
-};
-
-FIXTURE_VARIANT(timens) {
-	int negative;
-};
-
-FIXTURE_VARIANT_ADD(timens, positive) {
-	.negative = 0,
-};
-
-FIXTURE_VARIANT_ADD(timens, negative) {
-	.negative = 1,
-};
-
-FIXTURE_SETUP(timens)
-{
-	ASSERT_EQ(0, timens_pick_offsets(&self->off, variant->negative));
-	/* The test process itself moves in; the harness forked it for us. */
-	ASSERT_EQ(0, timens_enter(&self->off)) TH_LOG("enter timens: %m");
-}
-
-FIXTURE_TEARDOWN(timens)
-{
-	alarm(0);
-}
+#include "timens_fixture.h"
 
 static int block_timer_sig(void)
 {
