@@ -153,6 +153,8 @@ static void set_vdso_offset(struct timens_vdso_offsets *page, clockid_t clock,
 {
 	page->clock[clock].sec = offset->tv_sec;
 	page->clock[clock].nsec = offset->tv_nsec;
+	page->clock32[clock].sec = (u32)offset->tv_sec;
+	page->clock32[clock].nsec = offset->tv_nsec;
 }
 
 static void time_ns_enter(struct time_namespace *ns)

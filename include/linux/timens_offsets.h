@@ -28,8 +28,20 @@ struct timens_vdso_offset {
 	u64	nsec;
 } __aligned(16);
 
+/*
+ * The same for the ia32 vDSO's struct old_timespec32: seconds (modulo
+ * 2^32, as the struct keeps them) and nanoseconds next to each other, so
+ * that one PADDD adds both.
+ */
+struct timens_vdso_offset32 {
+	u32	sec;
+	u32	nsec;
+	u32	unused[2];
+} __aligned(16);
+
 struct timens_vdso_offsets {
 	struct timens_vdso_offset	clock[TIMENS_VDSO_CLOCKS];
+	struct timens_vdso_offset32	clock32[TIMENS_VDSO_CLOCKS];
 };
 
 #endif /* _LINUX_TIMENS_OFFSETS_H */

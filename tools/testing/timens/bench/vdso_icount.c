@@ -6,7 +6,7 @@
  * call, and the tracer single-steps it, counting the steps taken inside
  * the image (its helpers included).
  *
- * Usage: vdso_icount IMAGE VVAR_START VDSO_DATA OFFSETS MODE CLOCK
+ * Usage: vdso_icount IMAGE VVAR_START VDSO_DATA OFFSETS MODE CLOCK [ENTRY]
  *   IMAGE      the stripped vDSO (vdso64.so, vdso32.so, ...-time-ns.so)
  *   VVAR_START its vvar_start symbol (negative), VDSO_DATA the address of
  *              vvar__vdso_data, OFFSETS that of the page holding a time
@@ -17,6 +17,9 @@
  *              VDSO_CLOCKMODE_TIMENS and offsets in the VVAR page, the
  *              real vdso_data moved to OFFSETS)
  *   CLOCK      clock id
+ *   ENTRY      the function called: __vdso_clock_gettime (the default;
+ *              __vdso_clock_gettime64 in a 32-bit build) or, 32-bit only,
+ *              __vdso_clock_gettime, which fills a struct old_timespec32
  * Prints the count and the time read.
  */
 #define _GNU_SOURCE
@@ -57,6 +60,10 @@ struct vdata {
 
 struct kts {
 	long long sec, nsec;
+};
+
+struct kts32 {
+	int sec, nsec;
 };
 
 #ifdef __x86_64__
@@ -120,15 +127,17 @@ int main(int argc, char **argv)
 	unsigned char *img, *area, *text;
 	long vvar_start, vdso_data, offsets;
 	int (*gettime)(int clock, struct kts *ts);
-	const char *mode;
+	const char *mode, *entry;
 	unsigned long long steps = 0;
+	struct kts32 ts32 = { 0, 0 };
+	int old32;
 	struct stat st;
 	struct kts ts;
 	int fd, clock, status, pfd[2];
 	pid_t pid;
 
-	if (argc != 7) {
-		fputs("usage: vdso_icount IMAGE VVAR DATA OFFSETS MODE CLOCK\n",
+	if (argc != 7 && argc != 8) {
+		fputs("usage: vdso_icount IMAGE VVAR DATA OFFSETS MODE CLOCK [ENTRY]\n",
 		      stderr);
 		return 2;
 	}
@@ -158,11 +167,15 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "host")) {
 		fill_host((void *)(text + vdso_data), clock);
 	} else if (!strcmp(mode, "ours")) {
+		/* struct timens_vdso_offsets: clock[16], then clock32[16]. */
 		struct kts *off = (void *)(text + offsets);
+		struct kts32 *off32 = (void *)(text + offsets + 16 * sizeof(*off));
 
 		fill_host((void *)(text + vdso_data), clock);
 		off[clock].sec = 86400;
 		off[clock].nsec = 100000000;
+		off32[2 * clock].sec = 86400;
+		off32[2 * clock].nsec = 100000000;
 	} else if (!strcmp(mode, "upstream")) {
 		struct vdata *ns = (void *)(text + vdso_data);
 		int i;
@@ -182,10 +195,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 #ifdef __x86_64__
-	gettime = (void *)(text + lookup(img, "__vdso_clock_gettime"));
+	entry = argc == 8 ? argv[7] : "__vdso_clock_gettime";
+	old32 = 0;
 #else
-	gettime = (void *)(text + lookup(img, "__vdso_clock_gettime64"));
+	entry = argc == 8 ? argv[7] : "__vdso_clock_gettime64";
+	old32 = !strcmp(entry, "__vdso_clock_gettime");
 #endif
+	gettime = (void *)(text + lookup(img, entry));
 
 	if (pipe(pfd))
 		die("pipe");
@@ -197,7 +213,13 @@ int main(int argc, char **argv)
 
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);
-		ret = gettime(clock, &ts);
+		if (old32) {
+			ret = gettime(clock, (struct kts *)&ts32);
+			ts.sec = ts32.sec;
+			ts.nsec = ts32.nsec;
+		} else {
+			ret = gettime(clock, &ts);
+		}
 		if (write(pfd[1], &ts, sizeof(ts)) != sizeof(ts))
 			ret = -1;
 		syscall(SYS_exit, ret ? 1 : 0);
