@@ -6,6 +6,7 @@
 import glob
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -190,6 +191,7 @@ def check_style(res):
 	files += [os.path.relpath(f, REPO) for f in
 		  sorted(glob.glob(os.path.join(HERE, 'tests', '*.[ch]')) +
 			 glob.glob(os.path.join(HERE, 'bench', '*.[ch]')) +
+			 glob.glob(os.path.join(HERE, 'users', '*.[ch]')) +
 			 glob.glob(os.path.join(HERE, 'make', '*.[ch]')))]
 	# Run outside any git checkout: in one, checkpatch checks a tracked
 	# .patch file as if it were source, and leaves a cache file behind.
@@ -443,6 +445,23 @@ def our_selftests(res):
 	run_suite(res, 'ours', 'selftests', d, progs)
 
 
+USER_TESTS = ['util_linux.sh', 'container.sh', 'criu.sh']
+
+
+def real_users(res):
+	"""util-linux, CRIU and a container-style setup on our kernel
+	(tools/testing/timens/users)."""
+	src = os.path.join(HERE, 'users')
+	d = os.path.join(BUILD, 'ours', 'users')
+	os.makedirs(d, exist_ok=True)
+	for c in sorted(glob.glob(os.path.join(src, '*.c'))):
+		exe = os.path.join(d, os.path.basename(c)[:-2])
+		run(['gcc', '-O2', '-Wall', '-Werror', '-o', exe, c])
+	for sh in sorted(glob.glob(os.path.join(src, '*.sh'))):
+		shutil.copy(sh, d)
+	run_suite(res, 'ours', 'users', d, USER_TESTS)
+
+
 def main(args):
 	res = Results()
 	for k in ('stripped', 'upstream', 'ours', 'ours-notime'):
@@ -460,6 +479,7 @@ def main(args):
 		check_reference_switch(res)
 		d, progs = upstream_selftests('ours')
 		run_suite(res, 'ours', 'upstream-selftests', d, progs)
+		real_users(res)
 	else:
 		res.add(FAIL, 'ours: CONFIG_TIME_NS', 'our kernel has no time namespace')
 	# Configured out, the series must leave the stripped base's behaviour

@@ -10,7 +10,8 @@ from util import Fail, note, run
 PACKAGES = [
 	'git', 'python3', 'make', 'gcc', 'build-essential', 'flex', 'bison',
 	'bc', 'libelf-dev', 'libssl-dev', 'cpio', 'xz-utils', 'rsync',
-	'ccache', 'qemu-system-x86', 'gcc-multilib', 'util-linux',
+	'ccache', 'qemu-system-x86', 'gcc-multilib', 'util-linux', 'criu',
+	'iproute2', 'gnuplot-nox',
 ]
 
 
