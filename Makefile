@@ -5,6 +5,8 @@
 #
 #   make run [CMD='...'] [KERNEL=ours|stripped|upstream] [KVM=1] [V=1]
 #   make check
+#   make bench             stripped vs ours vs upstream, written to
+#                          tools/testing/timens/bench/results/
 #   make export            work tree edits -> overlay files and patches/
 #   make reset-tree        drop the work tree and recreate it from the repo
 #   make series [BUILD_EACH=1]  git format-patch series + cover letter in
@@ -16,12 +18,12 @@ HARNESS := python3 tools/testing/timens/timens.py
 OPTS := --kernel $(KERNEL) --timeout $(TIMEOUT) $(if $(KVM),--kvm) $(if $(filter 1,$(V)),--verbose) \
 	$(if $(BUILD_EACH),--build-each)
 
-.PHONY: all python3 deps prepare build run guest-run check export reset-tree series clean distclean
+.PHONY: all python3 deps prepare build run guest-run check bench export reset-tree series clean distclean
 
 all: build
 
 # Everything below needs python3; install it first on a bare machine.
-deps prepare build check export reset-tree series: python3
+deps prepare build check bench export reset-tree series: python3
 
 python3:
 	@command -v python3 >/dev/null || \
@@ -33,6 +35,9 @@ deps prepare build export reset-tree series:
 
 check:
 	@$(HARNESS) check $(OPTS)
+
+bench:
+	@$(HARNESS) bench $(OPTS)
 
 # make itself can only exit 0, 1 or 2; "make run" hands back the guest
 # command's own status through a small plugin. Without a compiler the

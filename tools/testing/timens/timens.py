@@ -6,6 +6,7 @@
 #   deps.py   Debian packages      tree.py   base, strip, work tree, export
 #   build.py  config and kernel    vm.py     QEMU runner
 #   tap.py    TAP parsing          check.py  the test suites
+#   bench.py  make bench           users/    util-linux, CRIU, containers
 
 import argparse
 import os
@@ -13,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench  # noqa: E402
 import build  # noqa: E402
 import check  # noqa: E402
 import deps  # noqa: E402
@@ -37,7 +39,7 @@ fi
 def main():
 	ap = argparse.ArgumentParser(prog='timens.py')
 	ap.add_argument('job', choices=['deps', 'prepare', 'build', 'run', 'check',
-					'export', 'reset-tree', 'series'])
+					'bench', 'export', 'reset-tree', 'series'])
 	ap.add_argument('--kernel', default='ours', choices=KERNELS)
 	ap.add_argument('--cmd', default='')
 	ap.add_argument('--kvm', action='store_true')
@@ -63,6 +65,8 @@ def main():
 			return status
 		elif a.job == 'check':
 			return check.main(a)
+		elif a.job == 'bench':
+			return bench.main(a)
 		elif a.job == 'export':
 			tree.export()
 		elif a.job == 'reset-tree':
