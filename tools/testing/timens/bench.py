@@ -106,8 +106,15 @@ def ratio(a, b):
 	return a / b if a is not None and b else None
 
 
+CPU_HOT = 1000000	# calls per round of the in-process hot loop
+CPU_COLD = 2000		# flushed calls of the in-process cold measurement
+
+
 def icounts():
-	"""{(image, clock, column): instructions} from the single-stepper."""
+	"""{(image, clock, column): figure} from bench/vdso_icount.c for every
+	built image: instructions per call (single-stepped), and, on this
+	machine's CPU, nanoseconds per call in a hot loop ('hot') and TSC
+	ticks of one call after a cache flush ('cold')."""
 	outdir = os.path.join(BUILD, 'icount')
 	os.makedirs(outdir, exist_ok=True)
 	src = os.path.join(HERE, 'bench', 'vdso_icount.c')
@@ -129,6 +136,10 @@ def icounts():
 			for col, (k, img, mode) in cells.items():
 				n, _ = check.icount(tool, k, bits, img, mode, clock, entry)
 				got[(image, name, col)] = n
+				for how, calls in (('hot', CPU_HOT), ('cold', CPU_COLD)):
+					v, _ = check.icount(tool, k, bits, img, mode, clock,
+							    entry, (f'--{how}', str(calls)))
+					got[(how, image, name, col)] = v
 	return got
 
 
@@ -264,6 +275,28 @@ def report(runs, ic, seconds):
 				fmt(ic.get((image, c, col))) for col in
 				('stripped', 'ours host', 'ours ns', 'upstream host',
 				 'upstream ns')) + ' |')
+	cols = ('stripped', 'ours host', 'ours ns', 'upstream host', 'upstream ns')
+	for how, title, unit, digits in (
+			('hot', 'Hot loop on this machine\'s CPU', 'nanoseconds per call, '
+			 f'median of 5 rounds of {CPU_HOT:,} calls', 2),
+			('cold', 'Cold cache on this machine\'s CPU', 'TSC ticks of one call '
+			 'with the image and its VVAR area flushed from the caches '
+			 f'(clflush), the mode of {CPU_COLD:,}', 0)):
+		md += ['', f'## {title}', '',
+		       f'The same built images, run in a host process by '
+		       f'`vdso_icount --{how}` on a synthetic VVAR: the real '
+		       'processor, not the emulator, runs the vDSO code each kernel '
+		       f'maps ({unit}). The kernel\'s alternatives are not applied '
+		       '(the same in every image). Lower is better.', '',
+		       '| image | clock | stripped | ours host | ours ns | upstream host '
+		       '| upstream ns | ours ns / ours host | upstream ns / upstream host |',
+		       '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+		for image, _, _ in check.ICOUNT_IMAGES:
+			for c in check.ICOUNT_CLOCKS.values():
+				v = [ic.get((how, image, c, col)) for col in cols]
+				md.append(f'| {image} | {c} | ' + ' | '.join(
+					fmt(x, digits) for x in v) +
+					f' | {fmt(ratio(v[2], v[1]), 3)} | {fmt(ratio(v[4], v[3]), 3)} |')
 	md += ['', '## Cold cache: TSC ticks around one call in a fresh process', '',
 	       f'`clock_bench cold CLOCK {COLD_RUNS}`: the cover letter\'s method, '
 	       f'rdtsc / clock_gettime() / rdtsc in a freshly exec\'ed process, '
@@ -367,6 +400,15 @@ def targets(hot, ic, cold, ops):
 		line(ok_all(fewer, lambda p: None not in p and p[0] < p[1]),
 		     f'{bits}: fewer instructions than upstream inside a namespace ('
 		     + ', '.join(f'{fmt(a)} vs {fmt(b)}' for a, b in fewer) + ')')
+	shifted = ('MONOTONIC', 'MONOTONIC_RAW', 'MONOTONIC_COARSE', 'BOOTTIME')
+	r = [ratio(ic.get(('hot', '64-bit', c, 'ours host')), ic.get(('hot', '64-bit', c, 'ours ns')))
+	     for c in shifted]
+	line(ok_all(r, lambda x: x >= 0.97), 'on this CPU, 64-bit: ours ns speed / ours '
+	     'host speed >= 0.97 (' + ', '.join(fmt(x, 3) for x in r) + ')')
+	r = [ratio(ic.get(('cold', '64-bit', c, 'ours ns')), ic.get(('cold', '64-bit', c, 'ours host')))
+	     for c in shifted]
+	line(ok_all(r, lambda x: x <= 1.05), 'on this CPU, 64-bit: ours ns cold ticks / '
+	     'ours host <= 1.05 (' + ', '.join(fmt(x, 3) for x in r) + ')')
 	r = [ratio(hot[('ours', 'host', c)], hot[('stripped', 'host', c)]) for c in CLOCKS]
 	line(ok_all(r, lambda x: x >= 0.99), 'hot loop, ours host / stripped >= 0.99 ('
 	     + ', '.join(fmt(x, 3) for x in r) + ')')

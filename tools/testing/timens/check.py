@@ -325,8 +325,9 @@ ICOUNT_IMAGES = [('64-bit', '64', None), ('32-bit', '32', None),
 NS_BUDGET = {'64': 8, '32': 9}
 
 
-def icount(tool, kernel, bits, image, mode, clock, entry=None):
-	"""(instructions, reading) of one call, see bench/vdso_icount.c."""
+def icount(tool, kernel, bits, image, mode, clock, entry=None, timing=()):
+	"""(instructions, reading) of one call, see bench/vdso_icount.c; with
+	@timing ('--hot', N) or ('--cold', N), (figure, None) instead."""
 	vdir = os.path.join(build.out_dir(kernel), 'arch/x86/entry/vdso')
 	syms = vdso_symbols(os.path.join(vdir, f'vdso{bits}.so.dbg'))
 	mask = (1 << int(bits)) - 1
@@ -335,11 +336,13 @@ def icount(tool, kernel, bits, image, mode, clock, entry=None):
 		v = syms.get(name, 0) & mask
 		return v - (1 << int(bits)) if v >> (int(bits) - 1) else v
 	offsets = signed('time_ns_offsets') or signed('timens_page')
-	r = run([tool, os.path.join(vdir, image), str(signed('vvar_start')),
+	r = run([tool, *timing, os.path.join(vdir, image), str(signed('vvar_start')),
 		 str(signed('vvar__vdso_data')), str(offsets), mode, str(clock)]
 		+ ([entry] if entry else []), capture=True, check=False)
 	if r.returncode:
 		return None, r.stderr.strip()
+	if timing:
+		return float(r.stdout), None
 	n, reading = r.stdout.split()
 	return int(n), reading
 

@@ -21,6 +21,11 @@
  *              __vdso_clock_gettime64 in a 32-bit build) or, 32-bit only,
  *              __vdso_clock_gettime, which fills a struct old_timespec32
  * Prints the count and the time read.
+ *
+ * With --hot N or --cold N first, the call is timed on this CPU instead:
+ * N calls in a loop (nanoseconds per call, median of 5 rounds), or N
+ * single calls each after the image and the VVAR area are flushed from
+ * the caches (TSC ticks, the mode in buckets of 1% of the median).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +43,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/elf.h>
+#include <time.h>
+#include <x86intrin.h>
 
 #define PAGE		4096UL
 #define CS_BASES	2
@@ -122,6 +129,86 @@ static void fill_host(struct vdata *vd, int clock)
 	}
 }
 
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned long long median(unsigned long long *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_ull);
+	return v[n / 2];
+}
+
+/* The mode of @v, in buckets of 1% of its median. */
+static unsigned long long mode_of(unsigned long long *v, int n)
+{
+	unsigned long long width = median(v, n) / 100 ? median(v, n) / 100 : 1;
+	unsigned long long mode = 0;
+	int i, j, best = 0;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && v[j] / width == v[i] / width; j++)
+			;
+		if (j - i > best) {
+			best = j - i;
+			mode = v[i] / width * width + width / 2;
+		}
+	}
+	return mode;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/* Time @gettime on this CPU: "hot" or "cold", see the top. */
+static void time_calls(const char *how, int n, unsigned char *area,
+		       unsigned long len,
+		       int (*gettime)(int clock, struct kts *ts), int clock)
+{
+	unsigned long long *v = calloc(n > 5 ? n : 5, sizeof(*v));
+	struct kts ts;
+	unsigned long i;
+	int r, k;
+
+	if (!v)
+		die("calloc");
+	if (!strcmp(how, "--hot")) {
+		for (r = 0; r < 5; r++) {
+			unsigned long long t0 = now_ns();
+
+			for (k = 0; k < n; k++)
+				gettime(clock, &ts);
+			v[r] = (now_ns() - t0) * 1000 / n;
+		}
+		printf("%.3f\n", median(v, 5) / 1000.0);
+	} else {
+		for (k = 0; k < n; k++) {
+			unsigned long long t0, t1;
+			unsigned int aux;
+
+			for (i = 0; i < len; i += 64)
+				asm volatile("clflush %0" : : "m" (area[i]));
+			asm volatile("mfence" : : : "memory");
+			t0 = __rdtscp(&aux);
+			asm volatile("lfence" : : : "memory");
+			gettime(clock, &ts);
+			t1 = __rdtscp(&aux);
+			v[k] = t1 - t0;
+		}
+		printf("%llu\n", mode_of(v, n));
+	}
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char *img, *area, *text;
@@ -134,11 +221,19 @@ int main(int argc, char **argv)
 	struct stat st;
 	struct kts ts;
 	int fd, clock, status, pfd[2];
+	const char *timing = NULL;
+	int timed_calls = 0;
 	pid_t pid;
 
+	if (argc > 2 && (!strcmp(argv[1], "--hot") || !strcmp(argv[1], "--cold"))) {
+		timing = argv[1];
+		timed_calls = atoi(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 7 && argc != 8) {
-		fputs("usage: vdso_icount IMAGE VVAR DATA OFFSETS MODE CLOCK [ENTRY]\n",
-		      stderr);
+		fputs("usage: vdso_icount [--hot N | --cold N] IMAGE VVAR DATA\n"
+		      "       OFFSETS MODE CLOCK [ENTRY]\n", stderr);
 		return 2;
 	}
 	vvar_start = strtol(argv[2], NULL, 0);
@@ -202,6 +297,11 @@ int main(int argc, char **argv)
 	old32 = !strcmp(entry, "__vdso_clock_gettime");
 #endif
 	gettime = (void *)(text + lookup(img, entry));
+	if (timing && timed_calls > 0) {
+		time_calls(timing, timed_calls, area, -vvar_start + st.st_size,
+			   gettime, clock);
+		return 0;
+	}
 
 	if (pipe(pfd))
 		die("pipe");
