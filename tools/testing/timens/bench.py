@@ -115,31 +115,17 @@ def icounts():
 	built image: instructions per call (single-stepped), and, on this
 	machine's CPU, nanoseconds per call in a hot loop ('hot') and TSC
 	ticks of one call after a cache flush ('cold')."""
-	outdir = os.path.join(BUILD, 'icount')
-	os.makedirs(outdir, exist_ok=True)
-	src = os.path.join(HERE, 'bench', 'vdso_icount.c')
+	tools = check.icount_tools()
 	got = {}
-	for bits in ('64', '32'):
-		run(['gcc', f'-m{bits}', '-O2', '-Wall', '-Werror', '-o',
-		     os.path.join(outdir, f'vdso_icount{bits}'), src])
 	for image, bits, entry in check.ICOUNT_IMAGES:
-		tool = os.path.join(outdir, f'vdso_icount{bits}')
 		for clock, name in check.ICOUNT_CLOCKS.items():
-			plain, ns = f'vdso{bits}.so', f'vdso{bits}-time-ns.so'
-			cells = {
-				'stripped': ('stripped', plain, 'host'),
-				'ours host': ('ours', plain, 'host'),
-				'ours ns': ('ours', ns, 'ours'),
-				'upstream host': ('upstream', plain, 'host'),
-				'upstream ns': ('upstream', plain, 'upstream'),
-			}
-			for col, (k, img, mode) in cells.items():
-				n, _ = check.icount(tool, k, bits, img, mode, clock, entry)
-				got[(image, name, col)] = n
+			for col in check.ICOUNT_CELLS:
+				got[(image, name, col)], _ = check.icount_cell(
+					tools, col, bits, clock, entry)
 				for how, calls in (('hot', CPU_HOT), ('cold', CPU_COLD)):
-					v, _ = check.icount(tool, k, bits, img, mode, clock,
-							    entry, (f'--{how}', str(calls)))
-					got[(how, image, name, col)] = v
+					got[(how, image, name, col)], _ = check.icount_cell(
+						tools, col, bits, clock, entry,
+						(f'--{how}', str(calls)))
 	return got
 
 
@@ -272,10 +258,8 @@ def report(runs, ic, seconds):
 	for image, _, _ in check.ICOUNT_IMAGES:
 		for c in check.ICOUNT_CLOCKS.values():
 			md.append(f'| {image} | {c} | ' + ' | '.join(
-				fmt(ic.get((image, c, col))) for col in
-				('stripped', 'ours host', 'ours ns', 'upstream host',
-				 'upstream ns')) + ' |')
-	cols = ('stripped', 'ours host', 'ours ns', 'upstream host', 'upstream ns')
+				fmt(ic.get((image, c, col))) for col in check.ICOUNT_CELLS) + ' |')
+	cols = tuple(check.ICOUNT_CELLS)
 	for how, title, unit, digits in (
 			('hot', 'Hot loop on this machine\'s CPU', 'nanoseconds per call, '
 			 f'median of 5 rounds of {CPU_HOT:,} calls', 2),

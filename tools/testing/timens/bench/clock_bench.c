@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "stats.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME	0x00000080
 #endif
@@ -110,18 +112,10 @@ static void once(clockid_t clock)
 	printf("%llu\n", t1 - t0);
 }
 
-static int cmp_ull(const void *a, const void *b)
-{
-	unsigned long long x = *(const unsigned long long *)a;
-	unsigned long long y = *(const unsigned long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void bench_cold(const char *clock, int runs)
 {
-	unsigned long long *v = calloc(runs, sizeof(*v)), mode = 0, width;
-	int i, n, best = 0;
+	unsigned long long *v = calloc(runs, sizeof(*v)), mode;
+	int i, n;
 
 	if (!v)
 		die("calloc");
@@ -152,21 +146,7 @@ static void bench_cold(const char *clock, int runs)
 		buf[n] = 0;
 		v[i] = strtoull(buf, NULL, 10);
 	}
-	qsort(v, runs, sizeof(*v), cmp_ull);
-	/*
-	 * The mode, in buckets of 1% of the median: fixed-width buckets of
-	 * a few ticks would hold one or two values each and make the mode
-	 * a random sample.
-	 */
-	width = v[runs / 2] / 100 ? v[runs / 2] / 100 : 1;
-	for (i = 0; i < runs; i = n) {
-		for (n = i; n < runs && v[n] / width == v[i] / width; n++)
-			;
-		if (n - i > best) {
-			best = n - i;
-			mode = v[i] / width * width + width / 2;
-		}
-	}
+	mode = mode_of(v, runs);
 	printf("bench cold %s %llu %llu\n", clock, mode, v[runs / 2]);
 	free(v);
 }

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <x86intrin.h>
 
+#include "stats.h"
+
 #define PAGE		4096UL
 #define CS_BASES	2
 #define NR_BASETIME	12
@@ -127,38 +129,6 @@ static void fill_host(struct vdata *vd, int clock)
 		vd[i].basetime[clock].nsec = 500000000;
 		vd[i].hrtimer_res = 1;
 	}
-}
-
-static int cmp_ull(const void *a, const void *b)
-{
-	unsigned long long x = *(const unsigned long long *)a;
-	unsigned long long y = *(const unsigned long long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static unsigned long long median(unsigned long long *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_ull);
-	return v[n / 2];
-}
-
-/* The mode of @v, in buckets of 1% of its median. */
-static unsigned long long mode_of(unsigned long long *v, int n)
-{
-	unsigned long long width = median(v, n) / 100 ? median(v, n) / 100 : 1;
-	unsigned long long mode = 0;
-	int i, j, best = 0;
-
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && v[j] / width == v[i] / width; j++)
-			;
-		if (j - i > best) {
-			best = j - i;
-			mode = v[i] / width * width + width / 2;
-		}
-	}
-	return mode;
 }
 
 static unsigned long long now_ns(void)
