@@ -24,6 +24,7 @@
 #include <linux/string.h>
 #include <linux/time_namespace.h>
 #include <linux/user_namespace.h>
+#include <vdso/datapage.h>
 
 DEFINE_STATIC_KEY_FALSE(time_ns_in_use);
 
@@ -148,11 +149,27 @@ void put_time_ns_of(struct nsproxy *nsproxy)
  * A task enters @ns. The first one fixes the offsets and publishes them
  * on the page the vDSO reads; nothing writes either after that.
  */
+/* The 16-byte slots of data[] that one struct vdso_data spans. */
+#define TIMENS_VDSO_PER_BASE \
+	(sizeof(struct vdso_data) / sizeof(struct timens_vdso_offset))
+
 static void set_vdso_offset(struct timens_vdso_offsets *page, clockid_t clock,
 			    const struct timespec64 *offset)
 {
-	page->clock[clock].sec = offset->tv_sec;
-	page->clock[clock].nsec = offset->tv_nsec;
+	unsigned int base;
+
+	BUILD_BUG_ON(sizeof(struct vdso_data) %
+		     sizeof(struct timens_vdso_offset));
+	BUILD_BUG_ON(CS_BASES * TIMENS_VDSO_PER_BASE > TIMENS_VDSO_DATA_SLOTS);
+	/* CLOCK_TAI is the highest clock the vDSO reads. */
+	BUILD_BUG_ON(CLOCK_TAI >= TIMENS_VDSO_PER_BASE);
+
+	for (base = 0; base < CS_BASES; base++) {
+		page->data[base * TIMENS_VDSO_PER_BASE + clock].sec =
+			offset->tv_sec;
+		page->data[base * TIMENS_VDSO_PER_BASE + clock].nsec =
+			offset->tv_nsec;
+	}
 	page->clock32[clock].sec = (u32)offset->tv_sec;
 	page->clock32[clock].nsec = offset->tv_nsec;
 }

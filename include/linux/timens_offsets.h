@@ -16,13 +16,10 @@ struct timens_offsets {
 
 /*
  * The same offsets as the vDSO reads them, on a page of the namespace's
- * own mapped into the VVAR area: one per clock id, so the vDSO indexes
- * without branching on the clock (those a namespace does not shift stay
- * zero). Each fits in 16 aligned bytes, to be read in one instruction.
- * Written when the first task enters, never changed after.
+ * own mapped into the VVAR area. Each fits in 16 aligned bytes, to be
+ * read in one instruction. Written when the first task enters, never
+ * changed after.
  */
-#define TIMENS_VDSO_CLOCKS	16
-
 struct timens_vdso_offset {
 	s64	sec;
 	u64	nsec;
@@ -39,8 +36,20 @@ struct timens_vdso_offset32 {
 	u32	unused[2];
 } __aligned(16);
 
+#define TIMENS_VDSO_CLOCKS	16
+#define TIMENS_VDSO_DATA_SLOTS	32
+
+/*
+ * data[] is laid out as the VVAR page's array of struct vdso_data, so
+ * the 64-bit vDSO finds the offset of a clock at a fixed distance from
+ * the vdso_data it read the clock from: that of clock c read through
+ * vdso_data[b] in the slot at b * sizeof(struct vdso_data) + 16 * c.
+ * Each base has every clock's offset (those a namespace does not shift
+ * stay zero), so indexing by the clock alone, as the ia32 vDSO does,
+ * finds them too. clock32[] is indexed by the clock.
+ */
 struct timens_vdso_offsets {
-	struct timens_vdso_offset	clock[TIMENS_VDSO_CLOCKS];
+	struct timens_vdso_offset	data[TIMENS_VDSO_DATA_SLOTS];
 	struct timens_vdso_offset32	clock32[TIMENS_VDSO_CLOCKS];
 };
 

@@ -28,6 +28,7 @@
  * the caches (TSC ticks, the mode in buckets of 1% of the median).
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -66,6 +67,9 @@ struct vdata {
 	int32_t tz_minuteswest, tz_dsttime;
 	uint32_t hrtimer_res, unused;
 };
+
+/* The helpers find a clock's offset by the size of struct vdso_data. */
+static_assert(sizeof(struct vdata) == 240, "struct vdata is not vdso_data");
 
 struct kts {
 	long long sec, nsec;
@@ -232,13 +236,19 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "host")) {
 		fill_host((void *)(text + vdso_data), clock);
 	} else if (!strcmp(mode, "ours")) {
-		/* struct timens_vdso_offsets: clock[16], then clock32[16]. */
+		/*
+		 * struct timens_vdso_offsets: data[32], laid out as the
+		 * vdso_data array, then clock32[16], 16 bytes each.
+		 */
 		struct kts *off = (void *)(text + offsets);
-		struct kts32 *off32 = (void *)(text + offsets + 16 * sizeof(*off));
+		struct kts32 *off32 = (void *)(text + offsets + 32 * sizeof(*off));
+		int i, per_base = sizeof(struct vdata) / sizeof(*off);
 
 		fill_host((void *)(text + vdso_data), clock);
-		off[clock].sec = 86400;
-		off[clock].nsec = 100000000;
+		for (i = 0; i < CS_BASES; i++) {
+			off[i * per_base + clock].sec = 86400;
+			off[i * per_base + clock].nsec = 100000000;
+		}
 		off32[2 * clock].sec = 86400;
 		off32[2 * clock].nsec = 100000000;
 	} else if (!strcmp(mode, "upstream")) {
