@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "vdso_util.h"
 #include "../kselftest_harness.h"
@@ -359,6 +360,51 @@ TEST_F(vdso, setns_loop)
 	}
 	EXPECT_TRUE(vdso_map_unchanged());
 	close(fd);
+}
+
+/*
+ * The page faults of a vDSO call just after a switch of namespace, which
+ * drops the vDSO's pages, with its text and the VVAR page read in first:
+ * none, on the host and in a time namespace, whose offsets page comes
+ * with the VVAR page. -1 if the call fails.
+ */
+static long switch_call_faults(void)
+{
+	struct rusage before, after;
+	unsigned long start, end, p;
+	struct timespec ts;
+	char c = 0;
+
+	if (maps_range("[vvar]", &start, &end))
+		return -1;
+	for (p = vdso.start; p < vdso.end; p += 4096)
+		c ^= *(const char *)p;
+	c ^= *(const char *)start;
+	asm volatile("" : : "r" (c));
+	getrusage(RUSAGE_SELF, &before);
+	if (vdso.gettime(CLOCK_MONOTONIC, &ts))
+		return -1;
+	getrusage(RUSAGE_SELF, &after);
+	return after.ru_minflt - before.ru_minflt;
+}
+
+TEST_F(vdso, first_call_faults)
+{
+	char path[64];
+	long in_ns, on_host;
+	int fd;
+
+	make_ns(_metadata, self);
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", self->holder);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %m", path);
+	ASSERT_EQ(0, setns(fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
+	in_ns = switch_call_faults();
+	ASSERT_EQ(0, setns(self->host_fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
+	on_host = switch_call_faults();
+	close(fd);
+	EXPECT_EQ(0, in_ns) TH_LOG("page faults of a call in the namespace");
+	EXPECT_EQ(0, on_host) TH_LOG("page faults of a call on the host");
 }
 
 static char *const report_argv[] = { "/proc/self/exe", REPORT_ARG, NULL };
