@@ -169,6 +169,8 @@ def git_head():
 
 def main(args):
 	t0 = time.time()
+	# Before the report and chart are rewritten, which would make it -dirty.
+	head = git_head()
 	for k in KERNELS:
 		build.build(k)
 	outdir = os.path.join(BUILD, 'bench')
@@ -193,11 +195,11 @@ def main(args):
 				       for r in runs[k]] for k in KERNELS},
 			   'icount': {' '.join(key): v for key, v in ic.items()}},
 			  f, indent=1)
-	report(runs, ic, time.time() - t0)
+	report(runs, ic, time.time() - t0, head)
 	return 0
 
 
-def report(runs, ic, seconds):
+def report(runs, ic, seconds, head=None):
 	def values(k, *key):
 		out = []
 		for r in runs[k]:
@@ -219,7 +221,7 @@ def report(runs, ic, seconds):
 	unames = {k: runs[k][0].get(('uname',), '?') for k in KERNELS}
 	md = ['# Time namespace benchmarks: stripped base, ours, upstream', '',
 	      f'Written by `make bench` ({fmt(seconds / 60, 1)} minutes), '
-	      f'series at `{git_head()}`.', '',
+	      f'series at `{head or git_head()}`.', '',
 	      '![hot loop, relative to the stripped base](chart.png)', '',
 	      '## Kernels', '',
 	      '| kernel | what | uname -r |', '| --- | --- | --- |',
