@@ -145,14 +145,14 @@ void put_time_ns_of(struct nsproxy *nsproxy)
 		put_time_ns(nsproxy->time_ns_for_children);
 }
 
-/*
- * A task enters @ns. The first one fixes the offsets and publishes them
- * on the page the vDSO reads; nothing writes either after that.
- */
 /* The 16-byte slots of data[] that one struct vdso_data spans. */
 #define TIMENS_VDSO_PER_BASE \
 	(sizeof(struct vdso_data) / sizeof(struct timens_vdso_offset))
 
+/*
+ * A task enters @ns. The first one fixes the offsets and publishes them
+ * on the page the vDSO reads; nothing writes either after that.
+ */
 static void set_vdso_offset(struct timens_vdso_offsets *page, clockid_t clock,
 			    const struct timespec64 *offset)
 {

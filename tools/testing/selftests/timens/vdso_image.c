@@ -210,6 +210,20 @@ static void make_ns(struct __test_metadata *_metadata,
 	self->holder_pipe = pfd[1];
 }
 
+/* make_ns(), and a descriptor of the namespace it made, to setns() to. */
+static int open_made_ns(struct __test_metadata *_metadata,
+			struct _test_data_vdso *self)
+{
+	char path[64];
+	int fd;
+
+	make_ns(_metadata, self);
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", self->holder);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %m", path);
+	return fd;
+}
+
 /* Host process: host image, vDSO and system call agree. */
 TEST_F(vdso, host)
 {
@@ -299,14 +313,10 @@ TEST_F(vdso, fork_child)
 /* setns() in and out switches the image in place. */
 TEST_F(vdso, setns)
 {
-	char path[64];
 	int fd, i;
 	pid_t pid;
 
-	make_ns(_metadata, self);
-	snprintf(path, sizeof(path), "/proc/%d/ns/time", self->holder);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd) TH_LOG("%s: %m", path);
+	fd = open_made_ns(_metadata, self);
 
 	for (i = 0; i < 3; i++) {
 		take_readings(&self->h0);
@@ -347,13 +357,9 @@ TEST_F(vdso, setns)
 /* Many switches in a row must always leave a clean image. */
 TEST_F(vdso, setns_loop)
 {
-	char path[64];
 	int fd, i;
 
-	make_ns(_metadata, self);
-	snprintf(path, sizeof(path), "/proc/%d/ns/time", self->holder);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
+	fd = open_made_ns(_metadata, self);
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, setns(i & 1 ? self->host_fd : fd, CLONE_NEWTIME));
 		ASSERT_KIND(!(i & 1));
@@ -390,14 +396,10 @@ static long switch_call_faults(void)
 
 TEST_F(vdso, first_call_faults)
 {
-	char path[64];
 	long in_ns, on_host;
 	int fd;
 
-	make_ns(_metadata, self);
-	snprintf(path, sizeof(path), "/proc/%d/ns/time", self->holder);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd) TH_LOG("%s: %m", path);
+	fd = open_made_ns(_metadata, self);
 	ASSERT_EQ(0, setns(fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
 	in_ns = switch_call_faults();
 	ASSERT_EQ(0, setns(self->host_fd, CLONE_NEWTIME)) TH_LOG("setns: %m");

@@ -71,6 +71,9 @@ struct vdata {
 /* The helpers find a clock's offset by the size of struct vdso_data. */
 static_assert(sizeof(struct vdata) == 240, "struct vdata is not vdso_data");
 
+/* TIMENS_VDSO_DATA_SLOTS of include/linux/timens_offsets.h */
+#define TIMENS_DATA_SLOTS	32
+
 struct kts {
 	long long sec, nsec;
 };
@@ -237,11 +240,11 @@ int main(int argc, char **argv)
 		fill_host((void *)(text + vdso_data), clock);
 	} else if (!strcmp(mode, "ours")) {
 		/*
-		 * struct timens_vdso_offsets: data[32], laid out as the
-		 * vdso_data array, then clock32[16], 16 bytes each.
+		 * struct timens_vdso_offsets: data[TIMENS_DATA_SLOTS], laid
+		 * out as the vdso_data array, then clock32[16], 16 bytes each.
 		 */
 		struct kts *off = (void *)(text + offsets);
-		struct kts32 *off32 = (void *)(text + offsets + 32 * sizeof(*off));
+		struct kts32 *off32 = (void *)(off + TIMENS_DATA_SLOTS);
 		int i, per_base = sizeof(struct vdata) / sizeof(*off);
 
 		fill_host((void *)(text + vdso_data), clock);
