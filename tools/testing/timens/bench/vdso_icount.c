@@ -329,6 +329,16 @@ int main(int argc, char **argv)
 				WTERMSIG(status));
 			return 1;
 		}
+		/*
+		 * A fault stops the tracee with its signal, undelivered:
+		 * stepping on would run the faulting instruction forever.
+		 */
+		if (WIFSTOPPED(status) && WSTOPSIG(status) != SIGTRAP) {
+			fprintf(stderr, "vdso_icount: the call got signal %d, step %llu\n",
+				WSTOPSIG(status), steps);
+			kill(pid, SIGKILL);
+			return 1;
+		}
 	}
 	if (WEXITSTATUS(status) || read(pfd[0], &ts, sizeof(ts)) != sizeof(ts)) {
 		fprintf(stderr, "vdso_icount: the call failed\n");
