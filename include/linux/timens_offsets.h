@@ -41,12 +41,11 @@ struct timens_vdso_offset32 {
 
 /*
  * data[] is laid out as the VVAR page's array of struct vdso_data, so
- * the 64-bit vDSO finds the offset of a clock at a fixed distance from
- * the vdso_data it read the clock from: that of clock c read through
- * vdso_data[b] in the slot at b * sizeof(struct vdso_data) + 16 * c.
- * Each base has every clock's offset (those a namespace does not shift
- * stay zero), so indexing by the clock alone, as the ia32 vDSO does,
- * finds them too. clock32[] is indexed by the clock.
+ * the vDSO finds the offset of a clock at a fixed distance from where it
+ * read the clock: that of clock c read through vdso_data[b] in the slot
+ * at b * sizeof(struct vdso_data) + 16 * c. Each base has every clock's
+ * offset (those a namespace does not shift stay zero). clock32[], for
+ * the ia32 struct old_timespec32, is indexed by the clock.
  */
 struct timens_vdso_offsets {
 	struct timens_vdso_offset	data[TIMENS_VDSO_DATA_SLOTS];

@@ -387,7 +387,8 @@ def targets(hot, ic, cold, ops):
 		     + ', '.join('-' if e is None else f'{e:+d}' for e in extra) + ')')
 		more = [diff(ic.get((bits, c, 'ours ns')), ic.get((bits, c, 'ours host')))
 			for c in names]
-		line(ok_all(more, lambda e: e <= 8), f'{bits}, in a namespace: at most 8 '
+		line(ok_all(more, lambda e: e <= check.NS_BUDGET),
+		     f'{bits}, in a namespace: at most {check.NS_BUDGET} '
 		     'instructions over the host (ours ns - ours host: '
 		     + ', '.join('-' if e is None else f'{e:+d}' for e in more) + ')')
 		fewer = [(ic.get((bits, c, 'ours ns')), ic.get((bits, c, 'upstream ns')))

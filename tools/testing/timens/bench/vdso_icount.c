@@ -146,22 +146,18 @@ static unsigned long long now_ns(void)
 	return t.tv_sec * 1000000000ULL + t.tv_nsec;
 }
 
-/* Time @gettime on this CPU: "hot" or "cold", see the top. */
 /* Rounds of the hot loop. */
 #define HOT_ROUNDS 15
 
+/* Time @gettime on this CPU: "hot" or "cold", see the top. */
 static void time_calls(const char *how, int n, unsigned char *area,
 		       unsigned long len,
 		       int (*gettime)(int clock, struct kts *ts), int clock)
 {
-	unsigned long long *v = calloc(n > HOT_ROUNDS ? n : HOT_ROUNDS,
-				       sizeof(*v));
 	struct kts ts;
 	unsigned long i;
 	int r, k;
 
-	if (!v)
-		die("calloc");
 	if (!strcmp(how, "--hot")) {
 		unsigned long long best = ~0ULL;
 
@@ -170,16 +166,20 @@ static void time_calls(const char *how, int n, unsigned char *area,
 		 * ever adds time, and it comes in bursts as long as a round.
 		 */
 		for (r = 0; r < HOT_ROUNDS; r++) {
-			unsigned long long t0 = now_ns();
+			unsigned long long t0 = now_ns(), per_call;
 
 			for (k = 0; k < n; k++)
 				gettime(clock, &ts);
-			t0 = (now_ns() - t0) * 1000 / n;
-			if (t0 < best)
-				best = t0;
+			per_call = (now_ns() - t0) * 1000 / n;
+			if (per_call < best)
+				best = per_call;
 		}
 		printf("%.3f\n", best / 1000.0);
 	} else {
+		unsigned long long *v = calloc(n, sizeof(*v));
+
+		if (!v)
+			die("calloc");
 		for (k = 0; k < n; k++) {
 			unsigned long long t0, t1;
 			unsigned int aux;
@@ -194,8 +194,8 @@ static void time_calls(const char *how, int n, unsigned char *area,
 			v[k] = t1 - t0;
 		}
 		printf("%llu\n", mode_of(v, n));
+		free(v);
 	}
-	free(v);
 }
 
 int main(int argc, char **argv)
