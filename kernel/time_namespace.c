@@ -156,29 +156,35 @@ void put_time_ns_of(struct nsproxy *nsproxy)
 static void set_vdso_offset(struct timens_vdso_offsets *page, clockid_t clock,
 			    const struct timespec64 *offset)
 {
-	unsigned int base;
+	unsigned int base, slot;
 
 	BUILD_BUG_ON(sizeof(struct vdso_data) %
+		     sizeof(struct timens_vdso_offset));
+	BUILD_BUG_ON(sizeof(struct timens_vdso_offset32) !=
 		     sizeof(struct timens_vdso_offset));
 	BUILD_BUG_ON(CS_BASES * TIMENS_VDSO_PER_BASE > TIMENS_VDSO_DATA_SLOTS);
 	/* CLOCK_TAI is the highest clock the vDSO reads. */
 	BUILD_BUG_ON(CLOCK_TAI >= TIMENS_VDSO_PER_BASE);
 
 	for (base = 0; base < CS_BASES; base++) {
-		page->data[base * TIMENS_VDSO_PER_BASE + clock].sec =
-			offset->tv_sec;
-		page->data[base * TIMENS_VDSO_PER_BASE + clock].nsec =
-			offset->tv_nsec;
+		slot = base * TIMENS_VDSO_PER_BASE + clock;
+		page->data[slot].sec = offset->tv_sec;
+		page->data[slot].nsec = offset->tv_nsec;
+		page->data32[slot].sec = (u32)offset->tv_sec;
+		page->data32[slot].nsec = offset->tv_nsec;
 	}
-	page->clock32[clock].sec = (u32)offset->tv_sec;
-	page->clock32[clock].nsec = offset->tv_nsec;
 }
 
+/*
+ * The release store of ->entered pairs with the acquire load here: a task
+ * that finds it set without the lock also sees the page it published.
+ */
 static void time_ns_enter(struct time_namespace *ns)
 {
 	struct timens_vdso_offsets *page;
 
-	if (READ_ONCE(ns->entered))
+	/* Pairs with the release below: the page is complete if set. */
+	if (smp_load_acquire(&ns->entered))
 		return;
 
 	mutex_lock(&offsets_lock);
@@ -189,7 +195,8 @@ static void time_ns_enter(struct time_namespace *ns)
 		set_vdso_offset(page, CLOCK_MONOTONIC_COARSE, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_BOOTTIME, &ns->offsets.boottime);
 		set_vdso_offset(page, CLOCK_BOOTTIME_ALARM, &ns->offsets.boottime);
-		WRITE_ONCE(ns->entered, true);
+		/* Publish the page before the flag; see above. */
+		smp_store_release(&ns->entered, true);
 	}
 	mutex_unlock(&offsets_lock);
 }
@@ -206,8 +213,9 @@ void time_ns_on_fork(struct nsproxy *nsproxy, struct task_struct *tsk)
 		return;
 
 	time_ns_enter(ns);
+	get_time_ns(ns);
 	put_time_ns(nsproxy->time_ns);
-	nsproxy->time_ns = get_time_ns(ns);
+	nsproxy->time_ns = ns;
 	if (tsk->mm)
 		vdso_time_ns_changed(tsk->mm, ns);
 }
@@ -251,13 +259,18 @@ static struct time_namespace *get_time_ns_for_children(struct task_struct *task)
 	return ns;
 }
 
+/*
+ * A task that has exited keeps its /proc directory until it is reaped,
+ * but has no namespaces left: there are no offsets to show, and that
+ * reads as an empty file, not as an error.
+ */
 int proc_time_ns_show_offsets(struct seq_file *m, struct task_struct *task)
 {
 	struct time_namespace *ns = get_time_ns_for_children(task);
 	struct timespec64 monotonic, boottime;
 
 	if (!ns)
-		return -ESRCH;
+		return 0;
 
 	mutex_lock(&offsets_lock);
 	monotonic = ns->offsets.monotonic;
@@ -277,7 +290,14 @@ struct offset_request {
 	struct timespec64	value;
 };
 
-/* One line: "<clock> <sec> <nsec>", clock by name or by number. */
+/*
+ * One line: "<clock> <sec> <nsec>", clock by name or by number.
+ *
+ * sscanf() does not report overflow: a number too long for 64 bits keeps
+ * its low 64 bits, and an nsec above LONG_MAX turns negative in a long.
+ * Such values are not refused here but by check_offset(), after the
+ * permission check: that is the order of errors user space knows.
+ */
 static int parse_offset(const char *line, struct offset_request *req)
 {
 	unsigned long nsec;
@@ -286,7 +306,7 @@ static int parse_offset(const char *line, struct offset_request *req)
 
 	if (sscanf(line, "%9s %lld %lu", name, &sec, &nsec) != 3)
 		return -EINVAL;
-	if (nsec >= NSEC_PER_SEC)
+	if ((long)nsec >= NSEC_PER_SEC)
 		return -EINVAL;
 
 	if (!strcmp(name, "monotonic") || !strcmp(name, "1"))
@@ -297,13 +317,14 @@ static int parse_offset(const char *line, struct offset_request *req)
 		return -EINVAL;
 
 	req->value.tv_sec = sec;
-	req->value.tv_nsec = nsec;
+	req->value.tv_nsec = (long)nsec;
 	return 0;
 }
 
 /*
  * The namespace's view of the clock must not start below zero, and must
- * stay far enough from KTIME_MAX that it cannot reach it.
+ * stay far enough from KTIME_MAX that it cannot reach it. The seconds are
+ * checked before the sign of the nanoseconds, as user space is used to.
  */
 static int check_offset(const struct offset_request *req)
 {
@@ -312,6 +333,8 @@ static int check_offset(const struct offset_request *req)
 	if (req->value.tv_sec > KTIME_SEC_MAX ||
 	    req->value.tv_sec < -KTIME_SEC_MAX)
 		return -ERANGE;
+	if (req->value.tv_nsec < 0)
+		return -EINVAL;
 
 	if (req->clock == CLOCK_MONOTONIC)
 		ktime_get_ts64(&now);
@@ -327,6 +350,10 @@ static int check_offset(const struct offset_request *req)
  * Set the offsets of @task's time_ns_for_children from @buf, all or
  * nothing. At most two lines are consumed per write; returns how many
  * bytes were.
+ *
+ * @task is NULL once it has been reaped. The lines are parsed before the
+ * task or the opener is looked at: a write that cannot be parsed is
+ * EINVAL whatever it is aimed at, and whoever makes it.
  */
 ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 				   char *buf, size_t count)
@@ -351,7 +378,7 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 	if (line)
 		count = line - buf;
 
-	ns = get_time_ns_for_children(task);
+	ns = task ? get_time_ns_for_children(task) : NULL;
 	if (!ns)
 		return -ESRCH;
 
@@ -424,10 +451,13 @@ static int time_ns_install(struct nsset *nsset, struct ns_common *new)
 	    !ns_capable(nsset->cred->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 
+	/* Take the new references before dropping the old ones. */
+	get_time_ns(ns);
+	get_time_ns(ns);
 	put_time_ns(nsproxy->time_ns);
-	nsproxy->time_ns = get_time_ns(ns);
 	put_time_ns(nsproxy->time_ns_for_children);
-	nsproxy->time_ns_for_children = get_time_ns(ns);
+	nsproxy->time_ns = ns;
+	nsproxy->time_ns_for_children = ns;
 	return 0;
 }
 
@@ -458,7 +488,8 @@ const struct proc_ns_operations time_ns_for_children_operations = {
 static int __init time_ns_init(void)
 {
 	time_ns_cache = KMEM_CACHE(time_namespace, SLAB_PANIC | SLAB_ACCOUNT);
-	init_time_ns.offsets_page = virt_to_page(init_offsets_page);
+	/* A kernel image address: virt_to_page() needs its linear alias. */
+	init_time_ns.offsets_page = virt_to_page(lm_alias(init_offsets_page));
 	return 0;
 }
 subsys_initcall(time_ns_init);

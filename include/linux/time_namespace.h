@@ -81,12 +81,6 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
  */
 void vdso_time_ns_changed(struct mm_struct *mm, struct time_namespace *ns);
 
-/* The page to map as the offsets page of current's VVAR area. */
-static inline struct page *time_ns_offsets_page(void)
-{
-	return current->nsproxy->time_ns->offsets_page;
-}
-
 /* The namespace of current, when it is not the initial one. */
 static __always_inline struct time_namespace *current_time_ns(void)
 {
@@ -161,6 +155,30 @@ static __always_inline ktime_t time_ns_to_host(clockid_t clock, ktime_t tim)
 	return ns ? __time_ns_to_host(ns, clock, tim) : tim;
 }
 
+/*
+ * For a conversion made later by another task (io_uring): current's
+ * namespace, referenced, or NULL for the initial one.
+ */
+static inline struct time_namespace *time_ns_get_current(void)
+{
+	struct time_namespace *ns = current_time_ns();
+
+	return ns ? get_time_ns(ns) : NULL;
+}
+
+static inline void time_ns_put_ref(struct time_namespace *ns)
+{
+	if (ns)
+		put_time_ns(ns);
+}
+
+/* time_ns_to_host() in @ns, from time_ns_get_current(). */
+static inline ktime_t time_ns_to_host_in(struct time_namespace *ns,
+					 clockid_t clock, ktime_t tim)
+{
+	return ns ? __time_ns_to_host(ns, clock, tim) : tim;
+}
+
 /* The boot instant (wall clock) as current's namespace sees it. */
 static inline void time_ns_boot_instant(struct timespec64 *boot)
 {
@@ -209,6 +227,21 @@ static inline ktime_t time_ns_to_host(clockid_t clock, ktime_t tim)
 
 static inline void time_ns_boot_instant(struct timespec64 *boot)
 {
+}
+
+static inline struct time_namespace *time_ns_get_current(void)
+{
+	return NULL;
+}
+
+static inline void time_ns_put_ref(struct time_namespace *ns)
+{
+}
+
+static inline ktime_t time_ns_to_host_in(struct time_namespace *ns,
+					 clockid_t clock, ktime_t tim)
+{
+	return tim;
 }
 
 #endif /* CONFIG_TIME_NS */

@@ -28,7 +28,7 @@ struct timens_vdso_offset {
 /*
  * The same for the ia32 vDSO's struct old_timespec32: seconds (modulo
  * 2^32, as the struct keeps them) and nanoseconds next to each other, so
- * that one PADDD adds both.
+ * that one PADDD adds both; 16 bytes, as the slots of data[] are.
  */
 struct timens_vdso_offset32 {
 	u32	sec;
@@ -36,7 +36,6 @@ struct timens_vdso_offset32 {
 	u32	unused[2];
 } __aligned(16);
 
-#define TIMENS_VDSO_CLOCKS	16
 #define TIMENS_VDSO_DATA_SLOTS	32
 
 /*
@@ -44,12 +43,16 @@ struct timens_vdso_offset32 {
  * the vDSO finds the offset of a clock at a fixed distance from where it
  * read the clock: that of clock c read through vdso_data[b] in the slot
  * at b * sizeof(struct vdso_data) + 16 * c. Each base has every clock's
- * offset (those a namespace does not shift stay zero). clock32[], for
- * the ia32 struct old_timespec32, is indexed by the clock.
+ * offset (those a namespace does not shift stay zero).
+ *
+ * data32[] has the same offsets packed for the ia32 struct
+ * old_timespec32, in the same slots: at a fixed distance from the
+ * clock's struct vdso_timestamp too, which is all the ia32 helper needs
+ * in a register, where the clock itself is not in one.
  */
 struct timens_vdso_offsets {
 	struct timens_vdso_offset	data[TIMENS_VDSO_DATA_SLOTS];
-	struct timens_vdso_offset32	clock32[TIMENS_VDSO_CLOCKS];
+	struct timens_vdso_offset32	data32[TIMENS_VDSO_DATA_SLOTS];
 };
 
 #endif /* _LINUX_TIMENS_OFFSETS_H */
