@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <spawn.h>
+#include <linux/sched.h>
 #include "timens_util.h"
 #include "../kselftest_harness.h"
 
@@ -80,8 +81,11 @@ FIXTURE(exec) {
 	struct host_window w;
 };
 
+/* The tests SKIP by themselves, see timens_skip(). */
 FIXTURE_SETUP(exec)
 {
+	if (timens_skip_reason(false))
+		return;
 	ASSERT_EQ(0, timens_pick_offsets(&self->off, 0));
 	self->host_ino = ns_ino(TIMENS_SELF);
 	ASSERT_NE(0, self->host_ino);
@@ -100,6 +104,8 @@ TEST_F(exec, fork_then_exec)
 	ino_t ns;
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&self->off));
 	ns = ns_ino(TIMENS_CHILDREN);
 	ASSERT_NE(self->host_ino, ns);
@@ -124,6 +130,8 @@ TEST_F(exec, unshare_then_exec)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	window_open(&self->w);
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -152,6 +160,8 @@ TEST_F(exec, vfork_exec)
 	ino_t ns;
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&self->off));
 	ns = ns_ino(TIMENS_CHILDREN);
 	ASSERT_NE(self->host_ino, ns);
@@ -196,6 +206,8 @@ TEST_F(exec, posix_spawn)
 	pid_t pid;
 	int ret;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&self->off));
 	ns = ns_ino(TIMENS_CHILDREN);
 	ASSERT_NE(self->host_ino, ns);
@@ -220,6 +232,8 @@ TEST_F(exec, offsets_frozen_after_exec)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&self->off));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -234,12 +248,89 @@ TEST_F(exec, offsets_frozen_after_exec)
 	EXPECT_EQ(-EACCES, timens_write_offsets(TIMENS_OFFSETS, &self->off));
 }
 
+#ifdef __x86_64__
+/*
+ * clone3() of a CLONE_VM child on a stack of its own, which execs
+ * @argv[0] with @argv at once: in asm, as it may not return anywhere.
+ */
+static long clone3_vm_exec(struct clone_args *args, char *const argv[])
+{
+	register long path asm("r12") = (long)argv[0];
+	register long av asm("r13") = (long)argv;
+	long ret;
+
+	asm volatile("syscall\n\t"
+		     "test %%rax, %%rax\n\t"
+		     "jnz 1f\n\t"
+		     "mov %%r12, %%rdi\n\t"
+		     "mov %%r13, %%rsi\n\t"
+		     "xor %%edx, %%edx\n\t"
+		     "mov %[execve], %%eax\n\t"
+		     "syscall\n\t"
+		     "mov $127, %%edi\n\t"
+		     "mov %[exit], %%eax\n\t"
+		     "syscall\n"
+		     "1:"
+		     : "=a" (ret)
+		     : "0" ((long)__NR_clone3), "D" (args), "S" (sizeof(*args)),
+		       "r" (path), "r" (av), [execve] "i" (__NR_execve),
+		       [exit] "i" (__NR_exit)
+		     : "rcx", "rdx", "r11", "memory");
+	return ret;
+}
+
+/*
+ * clone3(CLONE_VM | CLONE_NEWTIME) without CLONE_THREAD, as since Linux
+ * 6.2: the child shares our memory and so stays in our namespace; its
+ * exec moves it into the new one, made with our time_for_children's
+ * offsets.
+ */
+TEST_F(exec, clone3_vm_newtime)
+{
+	/* The child makes system calls only: no alignment to keep. */
+	static unsigned long stack[8192];
+	struct clone_args args = {
+		.flags = CLONE_VM | CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.stack = (unsigned long)stack,
+		.stack_size = sizeof(stack),
+	};
+	int out;
+	ino_t ns;
+	long pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(&self->off));
+	ns = ns_ino(TIMENS_CHILDREN);
+	/* The child takes a copy of our files, with the pipe as stdout. */
+	out = dup(STDOUT_FILENO);
+	ASSERT_LE(0, out);
+	ASSERT_LE(0, dup2(self->pfd[1], STDOUT_FILENO));
+	window_open(&self->w);
+	pid = clone3_vm_exec(&args, child_argv);
+	ASSERT_LE(0, dup2(out, STDOUT_FILENO));
+	close(out);
+	ASSERT_LT(0, pid) TH_LOG("clone3(CLONE_VM | CLONE_NEWTIME): %s",
+				 strerror(-pid));
+	close(self->pfd[1]);
+	ASSERT_EQ(0, read_all(self->pfd[0], &self->r, sizeof(self->r)));
+	ASSERT_EQ(0, wait_child(pid));
+	window_close(&self->w);
+	EXPECT_NE(self->host_ino, self->r.ino);
+	EXPECT_NE(ns, self->r.ino);
+	check_report(_metadata, &self->r, &self->w, &self->off, self->r.ino);
+}
+#endif
+
 /* Without unshare(), exec changes nothing. */
 TEST_F(exec, host_exec)
 {
 	struct timens_off zero = {};
 	pid_t pid;
 
+	if (timens_skip_unsupported(_metadata))
+		return;
 	window_open(&self->w);
 	pid = fork();
 	ASSERT_LE(0, pid);

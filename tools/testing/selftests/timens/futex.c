@@ -32,6 +32,8 @@ TEST_F(timens, bitset_monotonic)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(bitset_ops); i++) {
 		long long target, after;
 		struct timespec ts;
@@ -56,6 +58,8 @@ TEST_F(timens, bitset_realtime)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(bitset_ops); i++) {
 		int op = bitset_ops[i] | FUTEX_CLOCK_REALTIME;
 		long long target, after;
@@ -81,6 +85,8 @@ TEST_F(timens, bitset_expired)
 	long long targets[3], before, after;
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	targets[0] = NSEC_PER_SEC;
 	targets[1] = off_mono_ns(&self->off) > 0 ?
 		     off_mono_ns(&self->off) / 2 : 2 * NSEC_PER_SEC;
@@ -107,6 +113,8 @@ TEST_F(timens, wait_relative)
 	struct timespec ts = ns_ts(WAIT_NS);
 	long long before, after;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	before = sys_clock_ns(CLOCK_MONOTONIC);
 	alarm(TIMENS_HANG_SEC);
 	EXPECT_EQ(-1, syscall(SYS_futex, &futex_word, FUTEX_WAIT, 0, &ts,
@@ -123,6 +131,8 @@ TEST_F(timens, bitset_mismatch)
 {
 	struct timespec ts;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ts = ns_ts(sys_clock_ns(CLOCK_MONOTONIC) + NSEC_PER_SEC);
 	futex_word = 1;
 	EXPECT_EQ(-1, futex_wait(FUTEX_WAIT_BITSET, &ts));

@@ -3,6 +3,10 @@
  * io_uring IORING_OP_TIMEOUT inside a time namespace.  Absolute timeouts
  * on the monotonic and boottime clocks are namespace times.  The ring is
  * driven with the raw system calls.
+ *
+ * With IORING_SETUP_SQPOLL the kernel's SQ thread prepares the requests,
+ * and cannot know which task wrote them: the namespace of its absolute
+ * timeouts is that of the task that made the ring.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -24,6 +28,11 @@
 
 struct ring {
 	int fd;
+	/*
+	 * The timespec an SQE points to, in memory shared across fork():
+	 * an SQPOLL ring's thread reads it in the mm of the ring's maker.
+	 */
+	struct __kernel_timespec *ts;
 	void *sq_map, *cq_map;
 	size_t sq_len, cq_len, sqes_len;
 	unsigned int *sq_tail, *sq_mask, *sq_array;
@@ -32,12 +41,17 @@ struct ring {
 	struct io_uring_cqe *cqes;
 };
 
-static int ring_init(struct ring *r)
+static int ring_init(struct ring *r, unsigned int flags)
 {
 	struct io_uring_params p;
 
 	memset(&p, 0, sizeof(p));
 	memset(r, 0, sizeof(*r));
+	p.flags = flags;
+	r->ts = mmap(NULL, sizeof(*r->ts), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r->ts == MAP_FAILED)
+		return -1;
 	r->fd = syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
 	if (r->fd < 0)
 		return -1;
@@ -71,6 +85,7 @@ static void ring_exit(struct ring *r)
 	munmap(r->sqes, r->sqes_len);
 	munmap(r->cq_map, r->cq_len);
 	munmap(r->sq_map, r->sq_len);
+	munmap(r->ts, sizeof(*r->ts));
 	close(r->fd);
 }
 
@@ -81,21 +96,19 @@ static void ring_exit(struct ring *r)
  */
 static int ring_timeout(struct ring *r, long long ns, unsigned int flags)
 {
-	struct __kernel_timespec ts = {
-		.tv_sec = ns / NSEC_PER_SEC,
-		.tv_nsec = ns % NSEC_PER_SEC,
-	};
 	unsigned int tail, idx, head;
 	struct io_uring_sqe *sqe;
 	int res;
 
+	r->ts->tv_sec = ns / NSEC_PER_SEC;
+	r->ts->tv_nsec = ns % NSEC_PER_SEC;
 	tail = *r->sq_tail;
 	idx = tail & *r->sq_mask;
 	sqe = &r->sqes[idx];
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = IORING_OP_TIMEOUT;
 	sqe->fd = -1;
-	sqe->addr = (uintptr_t)&ts;
+	sqe->addr = (uintptr_t)r->ts;
 	sqe->len = 1;
 	sqe->off = 0;
 	sqe->timeout_flags = flags;
@@ -103,7 +116,9 @@ static int ring_timeout(struct ring *r, long long ns, unsigned int flags)
 	r->sq_array[idx] = idx;
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
 
-	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS,
+	/* SQ_WAKEUP: an SQPOLL ring's thread may have gone to sleep. */
+	if (syscall(__NR_io_uring_enter, r->fd, 1, 1,
+		    IORING_ENTER_GETEVENTS | IORING_ENTER_SQ_WAKEUP,
 		    NULL, 0) != 1)
 		return 1;
 
@@ -128,6 +143,7 @@ FIXTURE(timens) {
 
 FIXTURE_VARIANT(timens) {
 	int negative;
+	unsigned int ring_flags;
 };
 
 FIXTURE_VARIANT_ADD(timens, positive) {
@@ -138,18 +154,34 @@ FIXTURE_VARIANT_ADD(timens, negative) {
 	.negative = 1,
 };
 
+/* A ring made in the namespace: its SQ thread is in it too. */
+FIXTURE_VARIANT_ADD(timens, positive_sqpoll) {
+	.negative = 0,
+	.ring_flags = IORING_SETUP_SQPOLL,
+};
+
+FIXTURE_VARIANT_ADD(timens, negative_sqpoll) {
+	.negative = 1,
+	.ring_flags = IORING_SETUP_SQPOLL,
+};
+
+/* The tests SKIP by themselves, see timens_skip_unprivileged(). */
 FIXTURE_SETUP(timens)
 {
+	if (timens_skip_reason(true))
+		return;
 	ASSERT_EQ(0, timens_pick_offsets(&self->off, variant->negative));
 	/* The test process itself moves in; the harness forked it for us. */
 	ASSERT_EQ(0, timens_enter(&self->off)) TH_LOG("enter timens: %m");
-	ASSERT_EQ(0, ring_init(&self->ring)) TH_LOG("io_uring: %m");
+	ASSERT_EQ(0, ring_init(&self->ring, variant->ring_flags))
+		TH_LOG("io_uring: %m");
 }
 
 FIXTURE_TEARDOWN(timens)
 {
 	alarm(0);
-	ring_exit(&self->ring);
+	if (self->ring.ts)
+		ring_exit(&self->ring);
 }
 
 static const struct {
@@ -165,6 +197,8 @@ TEST_F(timens, absolute)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(abs_cases); i++) {
 		clockid_t clk = abs_cases[i].clk;
 		long long target, after;
@@ -187,6 +221,8 @@ TEST_F(timens, relative)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(abs_cases); i++) {
 		unsigned int flags = abs_cases[i].flags & ~IORING_TIMEOUT_ABS;
 		clockid_t clk = abs_cases[i].clk;
@@ -204,11 +240,48 @@ TEST_F(timens, relative)
 	}
 }
 
+/*
+ * An SQPOLL ring made on the host and used from a namespace: the SQ
+ * thread is the host's, and so are the ring's absolute timeouts.
+ */
+TEST(sqpoll_ring_of_the_host)
+{
+	struct timens_off off;
+	struct ring ring;
+	long long target, after;
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_pick_offsets(&off, 0));
+	ASSERT_EQ(0, ring_init(&ring, IORING_SETUP_SQPOLL))
+		TH_LOG("io_uring: %m");
+	ASSERT_EQ(0, timens_unshare(&off)) TH_LOG("unshare: %m");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Host time, from the namespace: the offset taken off. */
+		target = sys_clock_ns(CLOCK_MONOTONIC) - off_mono_ns(&off) +
+			 WAIT_NS;
+		alarm(TIMENS_HANG_SEC);
+		if (ring_timeout(&ring, target, IORING_TIMEOUT_ABS) != -ETIME)
+			_exit(1);
+		after = sys_clock_ns(CLOCK_MONOTONIC) - off_mono_ns(&off);
+		_exit(after < target ? 2 :
+		      after > target + TIMENS_LATE_NS ? 3 : 0);
+	}
+	EXPECT_EQ(0, wait_child(pid))
+		TH_LOG("1: no expiry, 2: early, 3: late");
+	ring_exit(&ring);
+}
+
 /* Deadlines in the past, even before the host's zero, expire at once. */
 TEST_F(timens, expired)
 {
 	unsigned int i, j;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(abs_cases); i++) {
 		clockid_t clk = abs_cases[i].clk;
 		long long off = off_clock_ns(&self->off, clk);

@@ -65,9 +65,14 @@ FIXTURE(nested) {
 	ino_t host_ino, outer_ino;
 };
 
-/* The test process moves into the outer namespace. */
+/*
+ * The test process moves into the outer namespace.  Unless the tests are
+ * to SKIP, see timens_skip_unprivileged().
+ */
 FIXTURE_SETUP(nested)
 {
+	if (timens_skip_reason(true))
+		return;
 	self->host_ino = ns_ino(TIMENS_SELF);
 	ASSERT_NE(0, self->host_ino);
 	ASSERT_EQ(0, timens_enter(&outer)) TH_LOG("%m");
@@ -84,6 +89,8 @@ TEST_F(nested, inherits_offsets)
 	char want[128], buf[128];
 	ino_t inner_ino;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	inner_ino = ns_ino(TIMENS_CHILDREN);
 	EXPECT_NE(self->outer_ino, inner_ino);
@@ -102,6 +109,8 @@ TEST_F(nested, own_offsets)
 {
 	ino_t inner_ino;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&inner));
 	inner_ino = ns_ino(TIMENS_CHILDREN);
 	check_child(_metadata, &outer, &inner, inner_ino);
@@ -117,6 +126,8 @@ TEST_F(nested, outer_unchanged)
 {
 	int fd;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	fd = open(TIMENS_SELF, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, timens_enter(&inner));
@@ -137,6 +148,8 @@ TEST_F(nested, clone3_inherits)
 	int pfd[2];
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, pipe(pfd));
 	mono0 = sys_clock_ns(CLOCK_MONOTONIC);
 	pid = syscall(__NR_clone3, &args, sizeof(args));

@@ -45,11 +45,113 @@ static int drop_cap(int cap)
 	return syscall(SYS_capset, &hdr, data);
 }
 
+/*
+ * Numbers the kernel's sscanf() cuts to their low 64 bits without an
+ * error. HUGE_SEC keeps 3794284975826136536, past KTIME_SEC_MAX still;
+ * HUGE_NSEC (2^65 - 1) keeps all ones, -1 in a long.
+ */
+#define HUGE_SEC	"839994732425413968522712"
+#define HUGE_NSEC	"36893488147419103231"
+
+/* One write() of all of @buf to @fd; 0 or -errno. */
+static int write_fd(int fd, const char *buf)
+{
+	ssize_t len = strlen(buf);
+	ssize_t ret = write(fd, buf, len);
+
+	if (ret < 0)
+		return -errno;
+	return ret == len ? 0 : -EIO;
+}
+
+static void expect_write(struct __test_metadata *_metadata, int fd,
+			 const char *buf, int err)
+{
+	EXPECT_EQ(err, write_fd(fd, buf))
+		TH_LOG("write \"%s\"", buf);
+}
+
+static void expect_write_path(struct __test_metadata *_metadata,
+			      const char *path, const char *buf, int err)
+{
+	EXPECT_EQ(err, write_file(path, buf))
+		TH_LOG("write \"%s\" to %s", buf, path);
+}
+
+/* A child that waits, in the initial time namespace, until released. */
+struct sleeper {
+	pid_t pid;
+	int release;	/* closing it lets the child exit */
+};
+
+static int sleeper_start(struct sleeper *s)
+{
+	int p[2];
+	char c;
+
+	if (pipe(p))
+		return -1;
+	s->pid = fork();
+	if (s->pid == 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) < 0);
+	}
+	close(p[0]);
+	if (s->pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	s->release = p[1];
+	return 0;
+}
+
+static int sleeper_open(const struct sleeper *s, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", s->pid);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/*
+ * Let the sleeper exit and wait until it is a zombie (@reap false; the
+ * caller reaps it later) or reaped.
+ */
+static int sleeper_end(struct sleeper *s, int reap)
+{
+	siginfo_t si;
+
+	close(s->release);
+	return waitid(P_PID, s->pid, &si, WEXITED | (reap ? 0 : WNOWAIT));
+}
+
+/*
+ * Open the timens_offsets of a sleeper with @flags, then let it exit: a
+ * zombie (@reap false; the caller reaps it) or reaped. The open file, or
+ * -1.
+ */
+static int sleeper_gone(struct sleeper *s, int flags, int reap)
+{
+	int fd;
+
+	if (sleeper_start(s))
+		return -1;
+	fd = sleeper_open(s, flags);
+	if (fd < 0 || sleeper_end(s, reap)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The initial namespace has zero offsets and they cannot change. */
 TEST(initial_namespace)
 {
 	char buf[256];
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, read_offsets(TIMENS_OFFSETS, buf, sizeof(buf)))
 		TH_LOG("%s: %m", TIMENS_OFFSETS);
 	EXPECT_STREQ(ZERO_OFFSETS, buf);
@@ -63,6 +165,8 @@ TEST(read_format)
 {
 	char buf[256];
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	ASSERT_EQ(0, read_offsets(TIMENS_OFFSETS, buf, sizeof(buf)));
 	EXPECT_STREQ(ZERO_OFFSETS, buf);
@@ -78,6 +182,8 @@ TEST(read_format)
 /* Clock ids may be given by number; one line changes one clock. */
 TEST(numeric_and_single)
 {
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	EXPECT_EQ(0, write_file(TIMENS_OFFSETS, "1 7 5\n7 -1 6\n"));
 	expect_offsets(_metadata, TIMENS_OFFSETS, 7, 5, -1, 6);
@@ -113,6 +219,8 @@ TEST(einval)
 	};
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, write_file(TIMENS_OFFSETS, bad[i]))
@@ -127,6 +235,8 @@ TEST(erange)
 	long long boot = sys_clock_ns(CLOCK_BOOTTIME) / NSEC_PER_SEC;
 	char buf[128];
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 
 	snprintf(buf, sizeof(buf), "monotonic %lld 0\n", ktime_sec_max + 1);
@@ -159,6 +269,8 @@ TEST(atomic)
 {
 	char buf[128];
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	ASSERT_EQ(0, write_file(TIMENS_OFFSETS, "monotonic 11 1\nboottime 12 2\n"));
 
@@ -183,6 +295,8 @@ TEST(position_and_size)
 	char *big;
 	int fd;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_LT(0, page);
 	ASSERT_EQ(0, timens_unshare(NULL));
 	fd = open(TIMENS_OFFSETS, O_RDWR);
@@ -216,6 +330,8 @@ TEST(eacces_after_fork)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	ASSERT_EQ(0, write_file(TIMENS_OFFSETS, "monotonic 31 0\n"));
 	pid = fork();
@@ -231,6 +347,8 @@ TEST(eacces_after_fork)
 
 TEST(eacces_after_setns)
 {
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(NULL));
 	ASSERT_EQ(0, write_file(TIMENS_OFFSETS, "boottime 41 0\n"));
 	ASSERT_EQ(0, timens_setns_path(TIMENS_CHILDREN));
@@ -245,6 +363,8 @@ TEST(other_task)
 	char path[64], c;
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(ready));
 	pid = fork();
@@ -293,6 +413,8 @@ TEST(eperm_without_cap)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -311,6 +433,8 @@ TEST(opener_credentials)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -334,6 +458,8 @@ TEST(eperm_nobody)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -346,6 +472,320 @@ TEST(eperm_nobody)
 		EXPECT_EQ(-EPERM, write_file(TIMENS_OFFSETS,
 					     "monotonic 81 0\n"));
 		expect_offsets(_metadata, TIMENS_OFFSETS, 0, 0, 0, 0);
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+}
+
+/*
+ * A number past 64 bits is not a parse error: its low 64 bits are kept
+ * and checked like any other value.
+ */
+TEST(huge_number_erange)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "boottime " HUGE_SEC " 400716050", -ERANGE);
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "monotonic " HUGE_SEC " 0\n", -ERANGE);
+	expect_offsets(_metadata, TIMENS_OFFSETS, 0, 0, 0, 0);
+}
+
+/* Low 64 bits that are a fine offset are taken as that offset. */
+TEST(huge_number_wraps)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	/* 2^64 + 5 */
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "monotonic 18446744073709551621 7\n", 0);
+	expect_offsets(_metadata, TIMENS_OFFSETS, 5, 7, 0, 0);
+}
+
+/* Nanoseconds that end up negative are EINVAL, from the range checks. */
+TEST(huge_nsec_einval)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "monotonic 0 " HUGE_NSEC "\n", -EINVAL);
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "7 1 18446744073709551615\n", -EINVAL);
+	expect_offsets(_metadata, TIMENS_OFFSETS, 0, 0, 0, 0);
+}
+
+/* The seconds of a line are checked before the sign of its nanoseconds. */
+TEST(huge_sec_before_nsec)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "boottime " HUGE_SEC " " HUGE_NSEC "\n", -ERANGE);
+}
+
+/*
+ * Lines are checked in order, each one fully: the first bad line decides.
+ * A line that cannot be parsed beats any line that is out of range.
+ */
+TEST(line_order)
+{
+	long long ktime_sec_max = INT64_MAX / NSEC_PER_SEC;
+	char buf[128];
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	snprintf(buf, sizeof(buf), "monotonic %lld 0\nboottime 0 %s\n",
+		 ktime_sec_max + 1, HUGE_NSEC);
+	expect_write_path(_metadata, TIMENS_OFFSETS, buf, -ERANGE);
+	snprintf(buf, sizeof(buf), "boottime 0 %s\nmonotonic %lld 0\n",
+		 HUGE_NSEC, ktime_sec_max + 1);
+	expect_write_path(_metadata, TIMENS_OFFSETS, buf, -EINVAL);
+	snprintf(buf, sizeof(buf), "monotonic %lld 0\nbogus 1 0\n",
+		 ktime_sec_max + 1);
+	expect_write_path(_metadata, TIMENS_OFFSETS, buf, -EINVAL);
+	expect_offsets(_metadata, TIMENS_OFFSETS, 0, 0, 0, 0);
+}
+
+/* A write takes two lines: the rest is not even parsed, nor counted. */
+TEST(third_line_left)
+{
+	const char *two = "monotonic 1 0\nboottime 2 0\n";
+	char buf[128];
+	int fd;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	snprintf(buf, sizeof(buf), "%sbogus\n", two);
+	fd = open(TIMENS_OFFSETS, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(strlen(two), write(fd, buf, strlen(buf)))
+		TH_LOG("write \"%s\": %m", buf);
+	close(fd);
+	expect_offsets(_metadata, TIMENS_OFFSETS, 1, 0, 2, 0);
+}
+
+/* Without CAP_SYS_TIME a number past 64 bits is EPERM, not a parse error. */
+TEST(huge_number_eperm_without_cap)
+{
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, timens_unshare(NULL));
+		ASSERT_EQ(0, drop_cap(CAP_SYS_TIME)) TH_LOG("capset: %m");
+		expect_write_path(_metadata, TIMENS_OFFSETS,
+				  "boottime " HUGE_SEC " 400716050", -EPERM);
+		expect_write_path(_metadata, TIMENS_OFFSETS,
+				  "monotonic 0 " HUGE_NSEC "\n", -EPERM);
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+}
+
+/* Without CAP_SYS_TIME input that cannot be parsed is still EINVAL. */
+TEST(einval_without_cap)
+{
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, timens_unshare(NULL));
+		ASSERT_EQ(0, drop_cap(CAP_SYS_TIME)) TH_LOG("capset: %m");
+		expect_write_path(_metadata, TIMENS_OFFSETS, "", -EINVAL);
+		expect_write_path(_metadata, TIMENS_OFFSETS,
+				  "1 0  1000000000", -EINVAL);
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+}
+
+/* Input is parsed before the task is looked up. */
+TEST(reaped_einval)
+{
+	struct sleeper s;
+	int fd;
+
+	if (timens_skip_unsupported(_metadata))
+		return;
+	fd = sleeper_gone(&s, O_WRONLY, 1);
+	ASSERT_LE(0, fd) TH_LOG("sleeper: %m");
+	expect_write(_metadata, fd, "", -EINVAL);
+	expect_write(_metadata, fd, "1 0  1000000000", -EINVAL);
+	expect_write(_metadata, fd, "monotonic 1 0\nbogus 1 0\n", -EINVAL);
+	close(fd);
+}
+
+/* Good input to a task that is gone: ESRCH, before any other check. */
+TEST(reaped_esrch)
+{
+	struct sleeper s;
+	int fd;
+
+	if (timens_skip_unsupported(_metadata))
+		return;
+	fd = sleeper_gone(&s, O_WRONLY, 1);
+	ASSERT_LE(0, fd) TH_LOG("sleeper: %m");
+	expect_write(_metadata, fd, "monotonic 1 0\n", -ESRCH);
+	expect_write(_metadata, fd, "boottime " HUGE_SEC " 0\n", -ESRCH);
+	expect_write(_metadata, fd, "monotonic 0 " HUGE_NSEC "\n", -ESRCH);
+	close(fd);
+}
+
+/* A task that is gone is ESRCH even to an opener without CAP_SYS_TIME. */
+TEST(reaped_esrch_before_eperm)
+{
+	pid_t pid;
+
+	if (timens_skip_unsupported(_metadata))
+		return;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct sleeper s;
+		int fd;
+
+		ASSERT_EQ(0, drop_cap(CAP_SYS_TIME)) TH_LOG("capset: %m");
+		ASSERT_EQ(0, sleeper_start(&s));
+		fd = sleeper_open(&s, O_WRONLY);
+		ASSERT_LE(0, fd) TH_LOG("open: %m");
+		ASSERT_EQ(-EPERM, write_fd(fd, "monotonic 1 0\n"));
+		ASSERT_EQ(0, sleeper_end(&s, 1));
+		expect_write(_metadata, fd, "monotonic 1 0\n", -ESRCH);
+		expect_write(_metadata, fd, "1 0  1000000000", -EINVAL);
+		close(fd);
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+}
+
+/* A zombie has no namespaces: the same errors as a reaped task. */
+TEST(zombie_write)
+{
+	struct sleeper s;
+	int fd;
+
+	if (timens_skip_unsupported(_metadata))
+		return;
+	fd = sleeper_gone(&s, O_WRONLY, 0);
+	ASSERT_LE(0, fd) TH_LOG("sleeper: %m");
+	expect_write(_metadata, fd, "", -EINVAL);
+	expect_write(_metadata, fd, "1 0  1000000000", -EINVAL);
+	expect_write(_metadata, fd, "monotonic 1 0\n", -ESRCH);
+	close(fd);
+	EXPECT_EQ(0, wait_child(s.pid));
+}
+
+/* A zombie's offsets read as an empty file. */
+TEST(zombie_read_empty)
+{
+	struct sleeper s;
+	char buf[256];
+	ssize_t ret;
+	int fd;
+
+	if (timens_skip_unsupported(_metadata))
+		return;
+	fd = sleeper_gone(&s, O_RDONLY, 0);
+	ASSERT_LE(0, fd) TH_LOG("sleeper: %m");
+	ret = read(fd, buf, sizeof(buf) - 1);
+	EXPECT_EQ(0, ret) {
+		buf[ret > 0 ? ret : 0] = '\0';
+		TH_LOG("read: %m, \"%s\"", buf);
+	}
+	close(fd);
+	EXPECT_EQ(0, wait_child(s.pid));
+}
+
+/* Once the task is reaped, a read is ESRCH. */
+TEST(reaped_read_esrch)
+{
+	struct sleeper s;
+	char buf[256];
+	int fd;
+
+	if (timens_skip_unsupported(_metadata))
+		return;
+	fd = sleeper_gone(&s, O_RDONLY, 1);
+	ASSERT_LE(0, fd) TH_LOG("sleeper: %m");
+	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(ESRCH, errno);
+	close(fd);
+}
+
+/* Frozen offsets: input that cannot be parsed is EINVAL, not EACCES. */
+TEST(frozen_einval)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_enter(NULL));
+	expect_write_path(_metadata, TIMENS_OFFSETS, "", -EINVAL);
+	expect_write_path(_metadata, TIMENS_OFFSETS, "1 0  1000000000",
+			  -EINVAL);
+	expect_write_path(_metadata, TIMENS_OFFSETS, "realtime 1 0\n",
+			  -EINVAL);
+	/* Refused by the range checks, which come first. */
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "monotonic 0 " HUGE_NSEC "\n", -EINVAL);
+}
+
+/* Frozen offsets: a value out of range is ERANGE, not EACCES. */
+TEST(frozen_erange)
+{
+	long long ktime_sec_max = INT64_MAX / NSEC_PER_SEC;
+	long long mono = sys_clock_ns(CLOCK_MONOTONIC) / NSEC_PER_SEC;
+	char buf[128];
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_enter(NULL));
+	snprintf(buf, sizeof(buf), "monotonic %lld 0\n", ktime_sec_max + 1);
+	expect_write_path(_metadata, TIMENS_OFFSETS, buf, -ERANGE);
+	snprintf(buf, sizeof(buf), "monotonic %lld 0\n", -mono - 10);
+	expect_write_path(_metadata, TIMENS_OFFSETS, buf, -ERANGE);
+	expect_write_path(_metadata, TIMENS_OFFSETS,
+			  "boottime " HUGE_SEC " 400716050", -ERANGE);
+}
+
+/* Frozen offsets: a value that would be accepted is EACCES. */
+TEST(frozen_eacces)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_enter(NULL));
+	expect_write_path(_metadata, TIMENS_OFFSETS, "monotonic 1 0\n",
+			  -EACCES);
+	expect_write_path(_metadata, TIMENS_OFFSETS, "1 1 0\n7 2 0\n",
+			  -EACCES);
+	expect_offsets(_metadata, TIMENS_OFFSETS, 0, 0, 0, 0);
+}
+
+/* Frozen offsets: without CAP_SYS_TIME it is EPERM, not EACCES. */
+TEST(frozen_eperm_before_eacces)
+{
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, timens_enter(NULL));
+		ASSERT_EQ(0, drop_cap(CAP_SYS_TIME)) TH_LOG("capset: %m");
+		expect_write_path(_metadata, TIMENS_OFFSETS,
+				  "monotonic 1 0\n", -EPERM);
 		TIMENS_CHILD_EXIT();
 	}
 	ASSERT_EQ(0, wait_child(pid));

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
+#include "../kselftest_harness.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME		0x00000080
@@ -297,6 +300,69 @@ static inline int read_all(int fd, void *buf, size_t len)
 		len -= ret;
 	}
 	return 0;
+}
+
+/* Is @cap in the caller's effective set? */
+static inline bool timens_capable(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+/*
+ * Why a test cannot run here, or NULL.  Only two reasons count, anything
+ * else is for the tests to report: a kernel without time namespaces
+ * (CONFIG_TIME_NS off, so no TIMENS_SELF although /proc is there) and,
+ * when @need_root, a caller that is not root, or lacks CAP_SYS_ADMIN (for
+ * unshare() and setns()) or CAP_SYS_TIME (for the offsets).
+ */
+static inline const char *timens_skip_reason(bool need_root)
+{
+	if (access(TIMENS_SELF, F_OK) && errno == ENOENT &&
+	    !access("/proc/self/ns", F_OK))
+		return "no time namespaces: " TIMENS_SELF " is missing, CONFIG_TIME_NS is off";
+	if (!need_root)
+		return NULL;
+	if (geteuid())
+		return "needs root";
+	if (!timens_capable(CAP_SYS_ADMIN) || !timens_capable(CAP_SYS_TIME))
+		return "needs CAP_SYS_ADMIN and CAP_SYS_TIME";
+	return NULL;
+}
+
+/*
+ * SKIP the running test if timens_skip_reason(@need_root) gives a reason:
+ * true if it did, and the caller returns then.  Call it at the top of each
+ * TEST() and TEST_F(): in this harness a SKIP() in FIXTURE_SETUP() does
+ * not keep the test from running, so a fixture's setup that needs what is
+ * missing just returns early and leaves the SKIP to its tests.
+ */
+static inline bool timens_skip(struct __test_metadata *_metadata,
+			       bool need_root)
+{
+	const char *why = timens_skip_reason(need_root);
+
+	if (why)
+		SKIP(return true, "%s", why);
+	return false;
+}
+
+/* Tests that need time namespaces and nothing else. */
+static inline bool timens_skip_unsupported(struct __test_metadata *_metadata)
+{
+	return timens_skip(_metadata, false);
+}
+
+/* Tests that need time namespaces and root, most of them. */
+static inline bool timens_skip_unprivileged(struct __test_metadata *_metadata)
+{
+	return timens_skip(_metadata, true);
 }
 
 /*

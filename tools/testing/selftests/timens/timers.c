@@ -59,6 +59,8 @@ TEST_F(timens, posix_absolute)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, block_timer_sig());
 	for (i = 0; i < ARRAY_SIZE(timer_clks); i++) {
 		clockid_t clk = timer_clks[i];
@@ -98,6 +100,8 @@ TEST_F(timens, posix_relative)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, block_timer_sig());
 	for (i = 0; i < ARRAY_SIZE(timer_clks); i++) {
 		clockid_t clk = timer_clks[i];
@@ -127,6 +131,8 @@ TEST_F(timens, posix_expired)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, block_timer_sig());
 	for (i = 0; i < ARRAY_SIZE(timer_clks); i++) {
 		clockid_t clk = timer_clks[i];
@@ -164,6 +170,8 @@ TEST_F(timens, timerfd_absolute)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(timer_clks); i++) {
 		clockid_t clk = timer_clks[i];
 		struct itimerspec its = {}, cur;
@@ -201,6 +209,8 @@ TEST_F(timens, timerfd_relative)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(timer_clks); i++) {
 		clockid_t clk = timer_clks[i];
 		struct itimerspec its = {}, cur;
@@ -230,6 +240,8 @@ TEST_F(timens, timerfd_expired)
 {
 	unsigned int i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	for (i = 0; i < ARRAY_SIZE(timer_clks); i++) {
 		clockid_t clk = timer_clks[i];
 		struct itimerspec its = {};

@@ -161,6 +161,9 @@ FIXTURE_SETUP(vdso)
 
 	self->holder = -1;
 	self->holder_pipe = -1;
+	/* The tests SKIP by themselves, see timens_skip(). */
+	if (timens_skip_reason(false))
+		return;
 	memset(&self->off, 0, sizeof(self->off));
 	self->off.mono_sec = 7 * SEC_PER_DAY;
 	self->off.mono_nsec = 123456789;
@@ -227,6 +230,8 @@ static int open_made_ns(struct __test_metadata *_metadata,
 /* Host process: host image, vDSO and system call agree. */
 TEST_F(vdso, host)
 {
+	if (timens_skip_unsupported(_metadata))
+		return;
 	take_readings(&self->h0);
 	take_readings(&self->r);
 	take_readings(&self->h1);
@@ -244,6 +249,8 @@ TEST_F(vdso, vvar_not_split)
 	unsigned long start, end, start2, end2, page = getpagesize();
 	void *p;
 
+	if (timens_skip_unsupported(_metadata))
+		return;
 	ASSERT_EQ(0, maps_range("[vvar]", &start, &end));
 	ASSERT_LE(4 * page, end - start);
 
@@ -274,6 +281,8 @@ TEST_F(vdso, fork_child)
 {
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&self->off));
 	ASSERT_KIND(0);
 	take_readings(&self->r);
@@ -316,6 +325,8 @@ TEST_F(vdso, setns)
 	int fd, i;
 	pid_t pid;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	fd = open_made_ns(_metadata, self);
 
 	for (i = 0; i < 3; i++) {
@@ -359,6 +370,8 @@ TEST_F(vdso, setns_loop)
 {
 	int fd, i;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	fd = open_made_ns(_metadata, self);
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, setns(i & 1 ? self->host_fd : fd, CLONE_NEWTIME));
@@ -399,6 +412,8 @@ TEST_F(vdso, first_call_faults)
 	long in_ns, on_host;
 	int fd;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	fd = open_made_ns(_metadata, self);
 	ASSERT_EQ(0, setns(fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
 	in_ns = switch_call_faults();
@@ -452,6 +467,8 @@ TEST_F(vdso, exec_host)
 {
 	struct report rep;
 
+	if (timens_skip_unsupported(_metadata))
+		return;
 	exec_report(_metadata, self, EXEC_HOST, &rep);
 	ASSERT_EQ(0, rep.kind) TH_LOG("%s", rep.desc);
 	check_readings(_metadata, &rep.r, NULL, &self->h0, &self->h1);
@@ -461,6 +478,8 @@ TEST_F(vdso, exec_child_of_ns)
 {
 	struct report rep;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	ASSERT_EQ(0, timens_unshare(&self->off));
 	exec_report(_metadata, self, EXEC_CHILD_OF_NS, &rep);
 	ASSERT_EQ(1, rep.kind) TH_LOG("%s", rep.desc);
@@ -471,6 +490,8 @@ TEST_F(vdso, exec_after_unshare)
 {
 	struct report rep;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	exec_report(_metadata, self, EXEC_UNSHARE, &rep);
 	ASSERT_EQ(1, rep.kind) TH_LOG("%s", rep.desc);
 	check_readings(_metadata, &rep.r, &self->off, &self->h0, &self->h1);
@@ -480,6 +501,8 @@ TEST_F(vdso, exec_after_setns)
 {
 	struct report rep;
 
+	if (timens_skip_unprivileged(_metadata))
+		return;
 	make_ns(_metadata, self);
 	exec_report(_metadata, self, EXEC_SETNS, &rep);
 	ASSERT_EQ(1, rep.kind) TH_LOG("%s", rep.desc);

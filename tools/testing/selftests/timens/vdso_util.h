@@ -49,6 +49,18 @@ static const unsigned char vdso_nop5[VDSO_SITE_LEN] = {
 	0x0f, 0x1f, 0x44, 0x00, 0x00
 };
 
+/* A clock the tests read, and its name for their messages. */
+struct vdso_clk {
+	clockid_t id;
+	const char *name;
+};
+
+/* The clocks a namespace shifts, one of each offset. */
+static const struct vdso_clk shifted_clks[] = {
+	{ CLOCK_MONOTONIC, "MONOTONIC" },
+	{ CLOCK_BOOTTIME, "BOOTTIME" },
+};
+
 /* The 64-bit time value layout of __vdso_clock_gettime64. */
 struct vdso_ts64 {
 	long long tv_sec;

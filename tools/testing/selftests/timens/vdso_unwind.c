@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A backtrace taken inside a time namespace helper of the vDSO reaches
+ * the code that called clock_gettime(): each helper carries unwind
+ * information of its own, so a debugger, perf or a signal handler that
+ * stops there can see who called.
+ *
+ * A child in a namespace stops itself at the first instruction of every
+ * helper with an int3 written through /proc/self/mem, and takes the
+ * backtrace in its SIGTRAP handler. (The ia32 vDSO has no unwind
+ * information for its C functions at all, so this is 64-bit only.)
+ */
+#define _GNU_SOURCE
+#include <execinfo.h>
+#include <ucontext.h>
+#include "vdso_util.h"
+#include "../kselftest_harness.h"
+
+#define INT3		0xcc
+#define MAX_FRAMES	32
+/* read_clock() is much shorter than this; main() is elsewhere. */
+#define CALLER_SPAN	256
+
+static const struct timens_off off = {
+	.mono_sec = SEC_PER_DAY,
+	.boot_sec = 2 * SEC_PER_DAY,
+};
+
+static int mem_fd = -1;
+static unsigned long trap_addr;
+static unsigned char trap_saved;
+/* Set by the handler: read with __atomic_load_n(). */
+static int traps, reached_caller;
+
+/* Reads the clock through the vDSO; its frame is the one to reach. */
+static long long read_clock(void)
+{
+	struct timespec ts;
+	long long ns;
+
+	if (vdso.gettime(CLOCK_MONOTONIC, &ts))
+		return -1;
+	ns = ts_ns(&ts);
+	/* No tail call: this frame stays on the stack. */
+	asm volatile("" : "+r" (ns));
+	return ns;
+}
+
+/* Called through a pointer the compiler cannot see through: a frame. */
+static long long (*reader)(void) = read_clock;
+
+static void on_trap(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	unsigned long at = uc->uc_mcontext.gregs[REG_RIP] - 1;
+	void *frames[MAX_FRAMES];
+	int i, n;
+
+	n = backtrace(frames, MAX_FRAMES);
+	for (i = 0; i < n; i++) {
+		unsigned long f = (unsigned long)frames[i];
+
+		if (f > (unsigned long)read_clock &&
+		    f < (unsigned long)read_clock + CALLER_SPAN)
+			__atomic_store_n(&reached_caller, 1, __ATOMIC_SEQ_CST);
+	}
+	__atomic_add_fetch(&traps, 1, __ATOMIC_SEQ_CST);
+	/* Put the helper's byte back and run it. */
+	if (at == trap_addr &&
+	    pwrite(mem_fd, &trap_saved, 1, trap_addr) == 1)
+		uc->uc_mcontext.gregs[REG_RIP] = at;
+}
+
+/* The helper of site @i, from .time_ns_sites. */
+static unsigned long helper_of(unsigned int i)
+{
+	const int *e = (const int *)(vdso.sites + 8 * i);
+
+	return (unsigned long)&e[1] + e[1];
+}
+
+/* In the child: 0, or a bit per thing that went wrong. */
+static int child(void)
+{
+	struct sigaction sa = {
+		.sa_sigaction = on_trap,
+		.sa_flags = SA_SIGINFO,
+	};
+	unsigned char int3 = INT3;
+	void *warm[1];
+	unsigned int i;
+	long long ns, sys;
+
+	if (vdso_init() || vdso_image_kind() != 1)
+		return 1;
+	/* backtrace() loads the unwinder on first use: not in a handler. */
+	backtrace(warm, 1);
+	if (sigaction(SIGTRAP, &sa, NULL))
+		return 2;
+	mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (mem_fd < 0)
+		return 2;
+	for (i = 0; i < vdso.nr_sites; i++) {
+		__atomic_store_n(&traps, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&reached_caller, 0, __ATOMIC_SEQ_CST);
+		trap_addr = helper_of(i);
+		trap_saved = *(unsigned char *)trap_addr;
+		if (pwrite(mem_fd, &int3, 1, trap_addr) != 1)
+			return 2;
+		ns = __atomic_load_n(&reader, __ATOMIC_RELAXED)();
+		sys = sys_clock_ns(CLOCK_MONOTONIC);
+		if (__atomic_load_n(&traps, __ATOMIC_SEQ_CST) != 1) {
+			/* Not this clock's helper: take the int3 out. */
+			if (pwrite(mem_fd, &trap_saved, 1, trap_addr) != 1)
+				return 2;
+			continue;
+		}
+		if (!__atomic_load_n(&reached_caller, __ATOMIC_SEQ_CST))
+			return 4;
+		if (ns < 0 || ns > sys || sys - ns > TIMENS_SLACK_NS)
+			return 8;
+		return 0;
+	}
+	return 16;
+}
+
+TEST(backtrace_from_helper_reaches_caller)
+{
+	int status;
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, unshare(CLONE_NEWTIME)) TH_LOG("unshare: %m");
+	ASSERT_EQ(0, timens_write_offsets(TIMENS_OFFSETS, &off));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status))
+		TH_LOG("the child died of signal %d", WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("1: not the namespace image, 2: setup, 4: the backtrace %s",
+		       "stopped in the helper, 8: wrong time, 16: no helper hit");
+}
+
+TEST_HARNESS_MAIN
