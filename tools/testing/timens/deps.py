@@ -12,6 +12,8 @@ PACKAGES = [
 	'bc', 'libelf-dev', 'libssl-dev', 'cpio', 'xz-utils', 'rsync',
 	'ccache', 'qemu-system-x86', 'gcc-multilib', 'util-linux', 'criu',
 	'iproute2', 'gnuplot-nox',
+	# The vDSO is also built with clang (LLVM=1) in make check.
+	'clang', 'lld', 'llvm',
 ]
 
 

@@ -50,11 +50,31 @@ def tree_dir(kernel):
 	return os.path.join(BUILD, VARIANTS.get(kernel, kernel), 'linux')
 
 
-def fetch_base():
-	"""The .deb of the pinned base, downloaded once into the cache."""
-	deb = os.path.join(CACHE, f'{BASE_PACKAGE}_{BASE_VERSION}_all.deb')
+def fetch_deb(package, version, pin):
+	"""The .deb of @package at @version (the pin, in file @pin),
+	downloaded once into the cache."""
+	deb = os.path.join(CACHE, f'{package}_{version}_all.deb')
 	if os.path.exists(deb):
 		return deb
+	os.makedirs(CACHE, exist_ok=True)
+	note(f'fetching {package} {version} with apt-get download')
+	cmd = ['apt-get', 'download', f'{package}={version}']
+	r = run(cmd, cwd=CACHE, check=False, capture=True)
+	if r.returncode and os.geteuid() == 0:
+		# Perhaps only the package lists are old.
+		run(['apt-get', 'update', '-qq'], check=False, capture=True)
+		r = run(cmd, cwd=CACHE, check=False, capture=True)
+	if r.returncode or not os.path.exists(deb):
+		raise Fail(f'{package} {version} is not available from apt '
+			   f'(run "apt-get update"; "apt-cache policy {package}" '
+			   f'lists the versions offered; the pin is in {pin})')
+	return deb
+
+
+def fetch_base():
+	"""The .deb of the pinned base."""
+	return fetch_deb(BASE_PACKAGE, BASE_VERSION,
+			 'tools/testing/timens/tree.py, BASE_VERSION')
 	os.makedirs(CACHE, exist_ok=True)
 	note(f'fetching {BASE_PACKAGE} {BASE_VERSION} with apt-get download')
 	r = run(['apt-get', 'download', f'{BASE_PACKAGE}={BASE_VERSION}'],

@@ -253,7 +253,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "ours")) {
 		/*
 		 * struct timens_vdso_offsets: data[TIMENS_DATA_SLOTS], laid
-		 * out as the vdso_data array, then clock32[16], 16 bytes each.
+		 * out as the vdso_data array, then data32[TIMENS_DATA_SLOTS],
+		 * the same slots packed for struct old_timespec32, 16 bytes
+		 * each.
 		 */
 		struct kts *off = (void *)(text + offsets);
 		struct kts32 *off32 = (void *)(off + TIMENS_DATA_SLOTS);
@@ -263,9 +265,10 @@ int main(int argc, char **argv)
 		for (i = 0; i < CS_BASES; i++) {
 			off[i * per_base + clock].sec = 86400;
 			off[i * per_base + clock].nsec = 100000000;
+			/* struct kts32 is 8 bytes, half a slot */
+			off32[2 * (i * per_base + clock)].sec = 86400;
+			off32[2 * (i * per_base + clock)].nsec = 100000000;
 		}
-		off32[2 * clock].sec = 86400;
-		off32[2 * clock].nsec = 100000000;
 	} else if (!strcmp(mode, "upstream")) {
 		struct vdata *ns = (void *)(text + vdso_data);
 		int i;
