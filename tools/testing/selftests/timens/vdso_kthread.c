@@ -306,7 +306,7 @@ static void check_readings(struct __test_metadata *_metadata,
 			       (r->vdso[i] - r->sys0[i]) / NSEC_PER_SEC,
 			       r->vdso[i] > host0[i] - TIMENS_SLACK_NS &&
 			       r->vdso[i] < host1[i] + TIMENS_SLACK_NS ?
-			       " (host time: the page the kernel thread faulted in is the initial namespace's)" :
+			       " (host time: a kernel thread mapped the wrong page)" :
 			       "");
 		EXPECT_TRUE(r->sys0[i] >= lo && r->sys1[i] <= hi)
 			TH_LOG("%s: %s: system call %lld..%lld, expected host %lld..%lld + %lld",
