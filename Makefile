@@ -59,7 +59,7 @@ guest-run: python3
 	@mkdir -p build
 	@$(HARNESS) run $(OPTS) --cmd "$$TIMENS_CMD"; echo $$? > build/run.status
 
-guest-run: export TIMENS_CMD = $(CMD)
+guest-run: export TIMENS_CMD = $(value CMD)
 
 clean:
 	rm -rf build/*/out build/vm-*

@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 import build
+import cross
 import strip
 import upstream612
 import tap
@@ -274,6 +275,44 @@ def check_style(res):
 			res.add(PASS if r.returncode == 0 else FAIL,
 				f'checkpatch: series/{os.path.basename(p)}',
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
+	check_maintainers(res, mail)
+
+
+def our_maintainer():
+	"""The M: line of our MAINTAINERS entry, as get_maintainer prints it."""
+	with open(os.path.join(REPO, 'MAINTAINERS')) as f:
+		m = [l[3:].strip() for l in f if l.startswith('M:\t')]
+	return m[0]
+
+
+def check_maintainers(res, mail):
+	"""In the tree the series makes, get_maintainer.pl names our entry for
+	every mailed patch, and every file of ours has our entry as its one
+	maintainer: the base's own lines for the upstream files are gone."""
+	scratch = tree.tree_dir('mail')
+	gm = ['perl', 'scripts/get_maintainer.pl', '--no-git', '--no-git-fallback',
+	      '--no-rolestats', '--no-l', '--no-r', '--no-s']
+	me = our_maintainer()
+	missed = []
+	for p in mail:
+		r = run(gm + [p], cwd=scratch, check=False, capture=True)
+		if r.returncode or me not in r.stdout.splitlines():
+			missed.append(os.path.basename(p)[:40])
+	res.add(FAIL if missed else PASS,
+		'maintainers: get_maintainer.pl names our entry for every patch',
+		', '.join(missed[:4]))
+	with open(os.path.join(REPO, 'MAINTAINERS')) as f:
+		ours = [l[3:].strip() for l in f if l.startswith('F:\t')]
+	others = []
+	# Every selftest has the kselftest framework's maintainer too.
+	for f in (f for f in ours if not f.startswith('tools/testing/selftests/')):
+		r = run(gm + ['-f', f], cwd=scratch, check=False, capture=True)
+		names = [l for l in r.stdout.splitlines() if l.strip()]
+		if r.returncode or names != [me]:
+			others.append(f'{f}: {", ".join(names) or r.stderr.strip()[:80]}')
+	res.add(FAIL if others else PASS,
+		'maintainers: our files have our entry as their one maintainer',
+		'; '.join(others[:3]))
 
 
 # -- the twin vDSO images -------------------------------------------------
@@ -732,6 +771,85 @@ def has_time_ns(kernel):
 		return 'CONFIG_TIME_NS=y\n' in f.read()
 
 
+# The C compiler of an x86 host without gcc-multilib: -m32 cannot link.
+NO_MULTILIB_CC = """#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+for a; do
+	if [ "$a" = -m32 ]; then
+		echo "cc: -m32: gcc-multilib is not installed" >&2
+		exit 1
+	fi
+done
+exec gcc "$@"
+"""
+
+EM_AARCH64 = 183
+
+
+def elf_machine(path):
+	with open(path, 'rb') as f:
+		head = f.read(20)
+	if head[:4] != b'\x7fELF':
+		return None
+	return struct.unpack_from('<H', head, 18)[0]
+
+
+def kselftest_install(name, args, env=None):
+	"""make -C tools/testing/selftests TARGETS=timens install, the way a
+	kernel developer builds it, out of our work tree into
+	build/kselftest-@name. Returns (make's result, the timens directory)."""
+	out = os.path.join(BUILD, f'kselftest-{name}')
+	if os.path.exists(out):
+		shutil.rmtree(out)
+	os.makedirs(out)
+	r = run(['make', '-s', '-C',
+		 os.path.join(tree.tree_dir('ours'), 'tools/testing/selftests'),
+		 'TARGETS=timens', f'O={out}/build', f'INSTALL_PATH={out}/install',
+		 *args, 'install'], env=env, check=False, capture=True)
+	return r, os.path.join(out, 'install', 'timens')
+
+
+def check_kselftest_builds(res):
+	"""The kselftest build of timens on an x86 host without multilib
+	(the 32-bit programs are left out, with a message) and for arm64 (the
+	x86-only vDSO tests are left out)."""
+	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
+	with open(mk) as f:
+		text = f.read().replace('\\\n', ' ')
+	common = []
+	for m in re.finditer(r'^TEST_GEN_PROGS\s*:=(.*)$', text, re.M):
+		common += m.group(1).split()
+
+	cc = os.path.join(BUILD, 'no-multilib-cc')
+	with open(cc, 'w') as f:
+		f.write(NO_MULTILIB_CC)
+	os.chmod(cc, 0o755)
+	r, d = kselftest_install('x86-no-multilib', [f'CC={cc}'])
+	built = sorted(os.listdir(d)) if os.path.isdir(d) else []
+	bad = [] if not r.returncode else [f'make failed: {r.stderr.strip()[-200:]}']
+	bad += [f'{p} missing' for p in common + ['vdso_image'] if p not in built]
+	bad += [f'{p} built' for p in built if p.endswith('_32')]
+	if 'gcc-multilib' not in r.stderr:
+		bad.append('no message about the 32-bit programs')
+	res.add(FAIL if bad else PASS,
+		'kselftest: timens builds on x86 without multilib, 32-bit tests left out',
+		'; '.join(bad[:3]))
+
+	bindir = cross.fetch()
+	env = dict(os.environ, PATH=f'{bindir}:{os.environ["PATH"]}')
+	r, d = kselftest_install('arm64', ['ARCH=arm64',
+					   f'CROSS_COMPILE={cross.TRIPLET}-'], env)
+	built = sorted(os.listdir(d)) if os.path.isdir(d) else []
+	bad = [] if not r.returncode else [f'make failed: {r.stderr.strip()[-200:]}']
+	bad += [f'{p} missing' for p in common if p not in built]
+	bad += [f'{p} built' for p in built if p.startswith('vdso_')]
+	bad += [f'{p} is not arm64' for p in common if p in built and
+		elf_machine(os.path.join(d, p)) != EM_AARCH64]
+	res.add(FAIL if bad else PASS,
+		f'kselftest: timens cross-builds for arm64 ({cross.TRIPLET}-gcc from Debian)',
+		'; '.join(bad[:3]))
+
+
 def our_selftests(res):
 	"""tools/testing/selftests/timens of the series, on our kernel."""
 	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
@@ -782,6 +900,7 @@ def main(args):
 		check_icount(res)
 		check_vdso_matrix(res)
 		our_selftests(res)
+		check_kselftest_builds(res)
 		check_reference_fails(res)
 		check_reference_hardening(res)
 		check_probes(res, 'upstream')

@@ -9,6 +9,7 @@
 #   bench.py  make bench           users/    util-linux, CRIU, containers
 
 import argparse
+import fcntl
 import os
 import sys
 
@@ -20,7 +21,7 @@ import check  # noqa: E402
 import deps  # noqa: E402
 import tree  # noqa: E402
 import vm  # noqa: E402
-from util import Fail, KERNELS  # noqa: E402
+from util import Fail, KERNELS, BUILD  # noqa: E402
 
 DEMO = r'''
 echo "kernel: $(uname -r)"
@@ -36,6 +37,23 @@ fi
 '''
 
 
+def lock_checkout(job):
+	"""One job at a time per checkout: two would share build/ and can
+	wipe each other's work tree. Held until the process exits."""
+	os.makedirs(BUILD, exist_ok=True)
+	path = os.path.join(BUILD, '.lock')
+	fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+	try:
+		fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+	except BlockingIOError:
+		holder = os.pread(fd, 200, 0).decode(errors='replace').strip()
+		raise Fail(f'another job ({holder or "unknown"}) is running in '
+			   'this checkout; wait for it to end, or stop it, and retry')
+	os.ftruncate(fd, 0)
+	os.pwrite(fd, f'make {job}, pid {os.getpid()}\n'.encode(), 0)
+	return fd
+
+
 def main():
 	ap = argparse.ArgumentParser(prog='timens.py')
 	ap.add_argument('job', choices=['deps', 'prepare', 'build', 'run', 'check',
@@ -49,6 +67,8 @@ def main():
 			help='series: build the kernel at every patch')
 	a = ap.parse_args()
 	try:
+		if a.job != 'deps':
+			lock_checkout('run' if a.job == 'run' else a.job)
 		if a.job != 'export':
 			deps.ensure()
 		if a.job == 'deps':

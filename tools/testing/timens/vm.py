@@ -21,6 +21,9 @@ from util import Fail, BUILD
 HERE = os.path.dirname(os.path.abspath(__file__))
 INIT = os.path.join(HERE, 'vm', 'init')
 EXIT_RX = re.compile(r'<<<timens-vm-exit (\d+)>>>')
+# The guest's own power-off, printed by the kernel whatever the loglevel:
+# not the command's output.
+POWER_OFF_RX = re.compile(r'^(\[\s*[\d.]+\]\s*)?sysrq: Power Off\s*$')
 PANIC_RX = re.compile(r'Kernel panic - not syncing.*')
 
 # Exit statuses of the runner itself (as timeout(1) and the shell do).
@@ -81,9 +84,15 @@ def run_in_guest(bzimage, command, kvm=False, timeout=600, verbose=False,
 				m = EXIT_RX.search(line)
 				if m:
 					status = int(m.group(1))
-					continue
-				if status is not None and not verbose:
+					# Output with no final newline ends
+					# on the marker's line.
+					line = line[:m.start()]
+					if not line:
+						continue
+				elif status is not None and not verbose:
 					continue	# the power-off chatter
+				elif not verbose and POWER_OFF_RX.match(line):
+					continue
 				p = PANIC_RX.search(line)
 				if p and not panic:
 					panic = p.group(0).strip()
