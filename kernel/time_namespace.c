@@ -201,6 +201,12 @@ static void time_ns_enter(struct time_namespace *ns)
 	mutex_unlock(&offsets_lock);
 }
 
+/* COMPILE_TEST without the arch's support: the vDSO shows host time. */
+void __weak vdso_time_ns_changed(struct mm_struct *mm,
+				 struct time_namespace *ns)
+{
+}
+
 /*
  * @tsk is a new task with its own address space and its own copy of
  * @nsproxy: it is born in its parent's time_ns_for_children.

@@ -77,7 +77,8 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 
 /*
  * Provided by the arch: @mm's task moved to @ns, make its vDSO show
- * @ns's clocks.
+ * @ns's clocks. Without ARCH_HAS_VDSO_TIME_NS (COMPILE_TEST) it does
+ * nothing and the vDSO shows the host's.
  */
 void vdso_time_ns_changed(struct mm_struct *mm, struct time_namespace *ns);
 

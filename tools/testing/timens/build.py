@@ -14,8 +14,10 @@ from util import Fail, REPO, BUILD, run, note
 HERE = os.path.dirname(os.path.abspath(__file__))
 FRAGMENTS = sorted(glob.glob(os.path.join(HERE, 'configs', '*.config')))
 # Extra fragments of a variant, applied last.
+NOTIME = os.path.join(HERE, 'configs', 'variants', 'notime.config')
 VARIANT_FRAGMENTS = {
-	'ours-notime': [os.path.join(HERE, 'configs', 'variants', 'notime.config')],
+	'ours-notime': [NOTIME],
+	'mail-notime': [NOTIME],
 }
 SELFTEST_CONFIG = os.path.join(REPO, 'tools/testing/selftests/timens/config')
 
@@ -99,6 +101,32 @@ def configure(kernel, extra=()):
 					   'is missing from the fragment)')
 	with open(stamp, 'w') as f:
 		f.write(digest)
+
+
+def step_fragment(kernel):
+	"""For a step of the series in @kernel's tree: CONFIG_TIME_NS=y where
+	the symbol exists, with COMPILE_TEST=y while x86 does not yet select
+	ARCH_HAS_VDSO_TIME_NS. Returns the fragment's path, or None."""
+	if not symbol_exists(kernel, 'TIME_NS'):
+		return None
+	with open(os.path.join(tree.tree_dir(kernel), 'arch/x86/Kconfig')) as f:
+		arch = 'select ARCH_HAS_VDSO_TIME_NS' in f.read()
+	path = os.path.join(BUILD, kernel, 'step.config')
+	with open(path, 'w') as f:
+		f.write('CONFIG_TIME_NS=y\n' + ('' if arch else 'CONFIG_COMPILE_TEST=y\n'))
+	return path
+
+
+def build_step(kernel, targets=('bzImage',), capture=False):
+	"""Configure @kernel's tree afresh for the step it is at (a variant
+	keeps its own fragments, so 'mail-notime' stays TIME_NS=n) and make
+	@targets."""
+	stamp = os.path.join(out_dir(kernel), '.timens-config')
+	if os.path.exists(stamp):
+		os.remove(stamp)
+	frag = None if kernel in VARIANT_FRAGMENTS else step_fragment(kernel)
+	configure(kernel, [frag] if frag else [])
+	run(make_cmd(kernel, *targets), env=make_env(), capture=capture)
 
 
 def build(kernel, extra_config=()):

@@ -263,7 +263,7 @@ def check_style(res):
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
 		# The series as mailed: it applies with git am, and is clean.
 		try:
-			_, mail = tree.format_series(os.path.join(BUILD, 'series'))
+			scratch, mail = tree.format_series(os.path.join(BUILD, 'series'))
 		except Fail as e:
 			res.add(FAIL, 'series: make series applies with git am', str(e))
 			return
@@ -276,6 +276,47 @@ def check_style(res):
 				f'checkpatch: series/{os.path.basename(p)}',
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
 	check_maintainers(res, mail)
+	check_series_steps(res, scratch)
+
+
+VDSO_SOURCES = ('arch/x86/entry/vdso/', 'arch/x86/include/asm/vdso', 'lib/vdso/',
+		'include/vdso/')
+VDSO_IMAGES = ('arch/x86/entry/vdso/vdso-image-64.o',
+	       'arch/x86/entry/vdso/vdso-image-32.o')
+
+
+def check_series_steps(res, scratch):
+	"""Every step of the mailed series compiles, with CONFIG_TIME_NS=y
+	wherever the symbol exists: the C files of the kernel each patch
+	touches (those our full build compiles), at that patch."""
+	built = build.out_dir('ours')
+	bad, compiled, header_only = [], 0, []
+	steps = list(tree.series_steps(scratch))
+	for n, c, subject in steps:
+		tree.git(scratch, 'checkout', '-q', '--detach', c)
+		touched = tree.git(scratch, 'diff-tree', '--no-commit-id', '--name-only',
+				   '-r', c, capture=True).stdout.split()
+		objs = [f[:-2] + '.o' for f in touched if f.endswith(('.c', '.S')) and
+			os.path.exists(os.path.join(built, f[:-2] + '.o'))]
+		# The vDSO's headers and vdso2c show in the vDSO images.
+		if any(f.startswith(VDSO_SOURCES) for f in touched):
+			objs += [o for o in VDSO_IMAGES if o not in objs and
+				 os.path.exists(os.path.join(built, o))]
+		if not objs:
+			header_only.append(str(n))
+			continue
+		try:
+			build.build_step('mail', objs, capture=True)
+		except Fail as e:
+			bad.append(f'{n} ({subject[:40]}): {str(e)[-160:]}')
+			continue
+		compiled += 1
+	tree.git(scratch, 'checkout', '-q', 'mail')
+	res.add(FAIL if bad else PASS,
+		'series: each patch\'s C files compile at its step, CONFIG_TIME_NS=y where it exists',
+		'; '.join(bad[:2]) if bad else
+		f'{compiled} of {len(steps)} patches compiled; '
+		f'{", ".join(header_only) or "none"} touch no C file of the build')
 
 
 def our_maintainer():

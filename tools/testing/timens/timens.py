@@ -94,8 +94,10 @@ def main():
 		elif a.job == 'series':
 			scratch, _ = tree.format_series(os.path.join(tree.BUILD, 'series'))
 			if a.build_each:
-				tree.build_each_patch(scratch, _, lambda:
-						      build.compile_tree('mail', sync=True))
+				# With TIME_NS=y wherever it exists, and without.
+				tree.build_each_patch(scratch, lambda: (
+					build.build_step('mail'),
+					build.build_step('mail-notime')))
 	except Fail as e:
 		print(f'timens: error: {e}', file=sys.stderr)
 		return 2

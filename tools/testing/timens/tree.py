@@ -204,16 +204,14 @@ def worktree_state(tree):
 			   capture=True).stdout.strip()
 
 
-def merge_maintainers(tree, leave_out=None):
-	"""Insert our MAINTAINERS entry in its sorted place, without the F:
-	lines under @leave_out, or complete an entry merged so."""
+def merge_maintainers(tree):
+	"""Insert our MAINTAINERS entry in its sorted place, or replace the
+	entry there."""
 	ours = os.path.join(REPO, 'MAINTAINERS')
 	if not os.path.exists(ours):
 		return
 	with open(ours) as f:
 		entry = [l for l in f.read().split('\n') if l.strip()]
-	if leave_out:
-		entry = [l for l in entry if not l.startswith(f'F:\t{leave_out}')]
 	path = os.path.join(tree, 'MAINTAINERS')
 	with open(path) as f:
 		lines = f.read().split('\n')
@@ -238,10 +236,12 @@ def merge_maintainers(tree, leave_out=None):
 
 
 def build_ours():
-	"""(Re)create the work tree from the stripped base and the repo."""
+	"""(Re)create the work tree: the stripped base and the series, then
+	any edit made to the repo's copy of a new file, as a commit of its own
+	(REPO_EDITS) to be folded into the patch it belongs to."""
 	tree = tree_dir('ours')
 	if not os.path.isdir(os.path.join(tree, '.git')):
-		note('creating the work tree (stripped base + overlay + series)')
+		note('creating the work tree (stripped base + series)')
 		prepare_stripped()
 		if os.path.exists(tree):
 			shutil.rmtree(tree)
@@ -260,23 +260,60 @@ def build_ours():
 		git(tree, 'clean', '-q', '-fdx')
 		git(tree, 'branch', '-q', '-D', 'series', check=False, capture=True)
 	git(tree, 'checkout', '-q', '-b', 'series')
-	for f in overlay_files():
-		dst = os.path.join(tree, f)
-		os.makedirs(os.path.dirname(dst), exist_ok=True)
-		shutil.copy2(os.path.join(REPO, f), dst)
-	merge_maintainers(tree)
-	# Forced: the kernel's .gitignore hides dotfiles such as .gitignore.
-	git(tree, 'add', '-f', '--', *overlay_files(), capture=True)
-	git(tree, 'add', '-A')
-	git(tree, 'commit', '-q', '--allow-empty', '-m',
-	    'timens: new files of the series (overlay)')
-	git(tree, 'tag', '-f', 'overlay', capture=True)
 	for p in series():
 		r = git(tree, 'am', '-q', '--keep-cr', p, check=False, capture=True)
 		if r.returncode:
 			git(tree, 'am', '--abort', check=False, capture=True)
 			raise Fail(f'patches/{os.path.basename(p)} does not apply: '
 				   f'{r.stderr.strip().splitlines()[0] if r.stderr.strip() else ""}')
+	changed, gone, entry = overlay_drift(tree)
+	if changed or gone or entry:
+		for f in changed:
+			dst = os.path.join(tree, f)
+			os.makedirs(os.path.dirname(dst), exist_ok=True)
+			shutil.copy2(os.path.join(REPO, f), dst)
+		for f in gone:
+			os.remove(os.path.join(tree, f))
+		merge_maintainers(tree)
+		git(tree, 'add', '-Af', '--', *changed, *gone, 'MAINTAINERS',
+		    capture=True)
+		git(tree, 'commit', '-q', '-m', REPO_EDITS)
+
+
+# The subject of the commit that carries edits made to the repo's copy of
+# new files: "make check" fails while it exists, "make export" refuses.
+REPO_EDITS = 'timens: edits of the repo\'s new files, not yet in a patch'
+
+
+def new_files(tree, rev='HEAD'):
+	"""The files @rev has that the base does not."""
+	def files(r):
+		return set(git(tree, 'ls-tree', '-r', '--name-only', '-z', r,
+			       capture=True).stdout.split('\0')) - {''}
+	return sorted(files(rev) - files('base'))
+
+
+def overlay_drift(tree):
+	"""How the repo's copy of the new files and of our MAINTAINERS entry
+	differs from what the series makes in @tree: (new files the repo has
+	otherwise or only, files the repo no longer has, whether the entry
+	differs)."""
+	made = set(new_files(tree))
+	repo = set(overlay_files())
+	changed = [f for f in sorted(repo) if f not in made or
+		   git(tree, 'hash-object', f, capture=True).stdout.strip() !=
+		   run(['git', 'hash-object', os.path.join(REPO, f)],
+		       capture=True).stdout.strip()]
+	gone = sorted(made - repo)
+	path = os.path.join(tree, 'MAINTAINERS')
+	with open(path) as f:
+		before = f.read()
+	merge_maintainers(tree)
+	with open(path) as f:
+		entry = f.read() != before
+	with open(path, 'w') as f:
+		f.write(before)
+	return changed, gone, entry
 
 
 def prepare_ours():
@@ -316,65 +353,55 @@ def reset_ours():
 
 
 def export():
-	"""Write the work tree's new files and patches back into the repo."""
+	"""Write the work tree's series back into the repo: one patch per
+	commit, new files included, and the new files as the series leaves
+	them (with our MAINTAINERS entry) as the repo's copy."""
 	tree = tree_dir('ours')
 	if not os.path.isdir(os.path.join(tree, '.git')):
 		raise Fail('no work tree: run "make prepare" first')
-	base_files = set(git(tree, 'ls-tree', '-r', '--name-only', '-z', 'base',
-			     capture=True).stdout.split('\0'))
-	dirty = [l[3:] for l in git(tree, 'status', '--porcelain',
-				    capture=True).stdout.splitlines()
-		 if l[3:] in base_files and l[3:] != 'MAINTAINERS']
+	status = git(tree, 'status', '--porcelain', '--untracked-files=all',
+		     capture=True).stdout.splitlines()
+	junk = re.compile(r'(~|\.swp|\.orig|\.rej|\.o|\.cmd)$')
+	dirty = [l[3:] for l in status if not junk.search(l[3:])]
 	if dirty:
-		raise Fail('uncommitted changes to base files in build/ours/linux '
+		raise Fail('uncommitted changes in build/ours/linux '
 			   f'({", ".join(dirty[:3])}): commit them into the patch they '
 			   'belong to (git commit --fixup, git rebase --autosquash) '
 			   'or as a new patch, then export again')
-	# New files: everything the work tree has that the base does not.
-	# Ignored files count too (the kernel ignores dotfiles), editors'
-	# leftovers do not.
-	out = git(tree, 'ls-files', '-z', '--cached', '--others',
-		  capture=True).stdout
-	junk = re.compile(r'(~|\.swp|\.orig|\.rej|\.o|\.cmd)$')
-	new = sorted(f for f in out.split('\0') if f and f not in base_files and
-		     not junk.search(f) and os.path.isfile(os.path.join(tree, f)))
-	# Only what changed in the work tree since it was made from the repo
-	# goes back: a file added to the repo meanwhile is left alone.
-	made = dict(l.split('\t', 1)[::-1] for l in git(
-		tree, 'ls-tree', '-r', 'overlay', capture=True).stdout.splitlines())
-	for f, obj in made.items():
-		if f not in base_files and f not in new and f != 'MAINTAINERS' and \
-		   os.path.exists(os.path.join(REPO, f)):
+	commits = git(tree, 'rev-list', '--reverse', 'base..HEAD',
+		      capture=True).stdout.split()
+	subjects = [git(tree, 'log', '-1', '--format=%s', c,
+			capture=True).stdout.strip() for c in commits]
+	if REPO_EDITS in subjects:
+		raise Fail(f'build/ours/linux has the commit "{REPO_EDITS}": fold '
+			   'it into the patches it belongs to (git rebase -i base), '
+			   'then export again')
+	# New files: the repo's copy is the series' last word.
+	made = new_files(tree)
+	for f in overlay_files():
+		if f not in made:
 			os.remove(os.path.join(REPO, f))
 	exported = 0
-	for f in new:
-		if f in made and git(tree, 'hash-object', f, capture=True).stdout.strip() \
-		   == made[f].split()[2]:
-			continue
+	for f in made:
 		dst = os.path.join(REPO, f)
+		src = os.path.join(tree, f)
+		if os.path.exists(dst) and git(tree, 'hash-object', f, capture=True).stdout \
+		   == run(['git', 'hash-object', dst], capture=True).stdout:
+			continue
 		os.makedirs(os.path.dirname(dst), exist_ok=True)
-		shutil.copy2(os.path.join(tree, f), dst)
+		shutil.copy2(src, dst)
 		exported += 1
-	# Patches: one per commit after the overlay, base files only.
+	export_maintainers(tree)
 	pdir = os.path.join(REPO, 'patches')
 	os.makedirs(pdir, exist_ok=True)
 	for p in series():
 		if os.path.exists(p):
 			os.remove(p)
-	commits = git(tree, 'rev-list', '--reverse', 'overlay..HEAD',
-		      capture=True).stdout.split()
 	names = []
-	for c in commits:
-		touched = git(tree, 'diff-tree', '--no-commit-id', '--name-only', '-r',
-			      '-z', c, capture=True).stdout.split('\0')
-		paths = [p for p in touched if p and p in base_files and
-			 p != 'MAINTAINERS']
-		if not paths:
-			continue
+	for n, c in enumerate(commits, 1):
 		name = git(tree, 'format-patch', '-1', '--no-signature', '--zero-commit',
-			   '--full-index',
-			   f'--start-number={len(names) + 1}', '-o', pdir, c, '--',
-			   *paths, capture=True).stdout.strip()
+			   '--full-index', f'--start-number={n}', '-o', pdir, c,
+			   capture=True).stdout.strip()
 		names.append(os.path.basename(name))
 	with open(os.path.join(pdir, 'series'), 'w') as f:
 		f.write('# SPDX-License-Identifier: GPL-2.0\n')
@@ -384,6 +411,21 @@ def export():
 	save_stamp('ours', {'inputs': series_inputs(), 'strip': strip_inputs(),
 			    'tree': worktree_state(tree)})
 	note(f'exported {exported} changed new files and {len(names)} patches')
+
+
+def export_maintainers(tree):
+	"""Our entry, as the series leaves it in the tree's MAINTAINERS."""
+	ours = os.path.join(REPO, 'MAINTAINERS')
+	with open(ours) as f:
+		title = f.readline().rstrip('\n')
+	with open(os.path.join(tree, 'MAINTAINERS')) as f:
+		lines = f.read().split('\n')
+	if title not in lines:
+		raise Fail(f'the series does not add the MAINTAINERS entry "{title}"')
+	start = lines.index(title)
+	end = lines.index('', start)
+	with open(ours, 'w') as f:
+		f.write('\n'.join(lines[start:end]) + '\n')
 
 
 # -- the series for the mailing list -------------------------------------
@@ -399,10 +441,11 @@ def read_text(path):
 
 def format_series(dest):
 	"""git format-patch series against the stripped base, with a cover
-	letter: the new files in a first patch, selftests in the last.
+	letter: patches/ as they are, each with the new files of its step.
 
-	It is rebuilt in a scratch clone of the work tree, checked to apply
-	with git am on the stripped base, and written to @dest.
+	It is rebuilt in a scratch clone of the work tree, with git am on the
+	stripped base as a maintainer applies it, checked to reproduce the
+	work tree, and written to @dest.
 	"""
 	tree = tree_dir('ours')
 	prepare_ours()
@@ -412,35 +455,28 @@ def format_series(dest):
 	os.makedirs(os.path.dirname(scratch), exist_ok=True)
 	run(['git', 'clone', '-q', '--no-checkout', tree, scratch])
 	git(scratch, 'checkout', '-q', '-B', 'mail', 'base')
-	files = overlay_files()
-	tests = [f for f in files if f.startswith('tools/testing/selftests/')]
-	core = [f for f in files if f not in tests]
-
-	def add(paths):
-		for f in paths:
-			dst = os.path.join(scratch, f)
-			os.makedirs(os.path.dirname(dst), exist_ok=True)
-			shutil.copy2(os.path.join(REPO, f), dst)
-		git(scratch, 'add', '-f', '--', *paths)
-
-	core_msg = read_text(os.path.join(REPO, 'patches', 'core.msg'))
-	add(core)
-	merge_maintainers(scratch, leave_out='tools/testing/selftests/')
-	git(scratch, 'add', 'MAINTAINERS')
-	git(scratch, 'commit', '-q', '-s', '-m', core_msg)
 	for p in series():
-		git(scratch, 'am', '-q', '--keep-cr', p)
-	# The tests go with the patch that enables them.
-	add(tests)
-	merge_maintainers(scratch)
-	git(scratch, 'add', 'MAINTAINERS')
-	git(scratch, 'commit', '-q', '--amend', '--no-edit')
+		r = git(scratch, 'am', '-q', '--keep-cr', p, check=False, capture=True)
+		if r.returncode:
+			raise Fail(f'the series does not apply with git am: '
+				   f'{os.path.basename(p)}: {r.stderr.strip()[:200]}')
+	edits = git(tree, 'log', '--format=%H', '--fixed-strings',
+		    f'--grep={REPO_EDITS}', 'base..series', capture=True).stdout.split()
+	if edits:
+		files = git(tree, 'diff-tree', '--no-commit-id', '--name-only', '-r',
+			    edits[0], capture=True).stdout.split()
+		raise Fail('the repo\'s copy of new files differs from what '
+			   f'patches/ make ({", ".join(files[:3])}): fold the commit '
+			   f'"{REPO_EDITS}" in build/ours/linux into the patches it '
+			   'belongs to, then "make export"')
+	if git(scratch, 'diff', '--stat', 'mail', 'origin/series', capture=True).stdout:
+		raise Fail('the series applied with git am differs from the work '
+			   'tree (run "make export")')
 
 	if os.path.exists(dest):
 		shutil.rmtree(dest)
 	git(scratch, 'format-patch', '-q', '--cover-letter', '--no-signature',
-	    '--full-index',
-	    '--zero-commit', '-o', dest, 'base..mail')
+	    '--full-index', '--zero-commit', '-o', dest, 'base..mail')
 	cover = sorted(glob.glob(os.path.join(dest, '0000-*')))[0]
 	text = read_text(os.path.join(REPO, 'patches', 'cover-letter'))
 	subject, _, blurb = text.partition('\n\n')
@@ -450,27 +486,27 @@ def format_series(dest):
 	text = text.replace('*** BLURB HERE ***', blurb.strip())
 	with open(cover, 'w') as f:
 		f.write(text)
-
-	# A maintainer applies it with git am on the stripped base.
-	git(scratch, 'checkout', '-q', '-B', 'check', 'base')
 	patches = sorted(glob.glob(os.path.join(dest, '0*.patch')))[1:]
-	r = git(scratch, 'am', '-q', *patches, check=False, capture=True)
-	if r.returncode:
-		raise Fail(f'the series does not apply with git am: {r.stderr.strip()}')
-	if git(scratch, 'diff', '--stat', 'mail', 'check', capture=True).stdout:
-		raise Fail('the series applied with git am differs from the work tree')
 	note(f'wrote {len(patches)} patches and a cover letter to '
 	     f'{os.path.relpath(dest, REPO)}')
 	return scratch, patches
 
 
-def build_each_patch(scratch, patches, build_one):
-	"""Check out the series one patch at a time and build each step."""
+def series_steps(scratch):
+	"""(number, commit, subject) of each patch of the mailed series."""
 	commits = git(scratch, 'rev-list', '--reverse', 'base..mail',
 		      capture=True).stdout.split()
 	for n, c in enumerate(commits, 1):
-		git(scratch, 'checkout', '-q', '--detach', c)
 		subject = git(scratch, 'log', '-1', '--format=%s', c,
 			      capture=True).stdout.strip()
-		note(f'building patch {n}/{len(commits)}: {subject}')
+		yield n, c, subject
+
+
+def build_each_patch(scratch, build_one):
+	"""Check out the series one patch at a time and build each step."""
+	steps = list(series_steps(scratch))
+	for n, c, subject in steps:
+		git(scratch, 'checkout', '-q', '--detach', c)
+		note(f'building patch {n}/{len(steps)}: {subject}')
 		build_one()
+	git(scratch, 'checkout', '-q', 'mail')

@@ -12,7 +12,7 @@ KERNELS = ('ours', 'stripped', 'upstream', 'ours-notime')
 
 # A variant is another configuration of a tree: its own objects, the
 # tree's sources.
-VARIANTS = {'ours-notime': 'ours'}
+VARIANTS = {'ours-notime': 'ours', 'mail-notime': 'mail'}
 
 
 class Fail(Exception):
