@@ -9,14 +9,17 @@
 #                          tools/testing/timens/bench/results/
 #   make export            work tree edits -> overlay files and patches/
 #   make reset-tree        drop the work tree and recreate it from the repo
-#   make series [BUILD_EACH=1]  git format-patch series + cover letter in
-#                          build/series; BUILD_EACH builds every step
+#   make series [BUILD_EACH=1 [BOOT_EACH=1] [FROM=N]]  git format-patch
+#                          series + cover letter in build/series;
+#                          BUILD_EACH builds every step (from patch N),
+#                          BOOT_EACH boots each and runs its tests
 
 KERNEL ?= ours
 TIMEOUT ?= 600
 HARNESS := python3 tools/testing/timens/timens.py
 OPTS := --kernel $(KERNEL) --timeout $(TIMEOUT) $(if $(KVM),--kvm) $(if $(filter 1,$(V)),--verbose) \
-	$(if $(BUILD_EACH),--build-each)
+	$(if $(BUILD_EACH),--build-each) $(if $(BOOT_EACH),--boot-each) \
+	$(if $(FROM),--from $(FROM))
 
 .PHONY: all python3 deps prepare build run guest-run check bench export reset-tree series clean distclean
 

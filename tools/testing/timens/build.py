@@ -120,13 +120,14 @@ def step_fragment(kernel):
 def build_step(kernel, targets=('bzImage',), capture=False):
 	"""Configure @kernel's tree afresh for the step it is at (a variant
 	keeps its own fragments, so 'mail-notime' stays TIME_NS=n) and make
-	@targets."""
+	@targets. Returns whether TIME_NS is on."""
 	stamp = os.path.join(out_dir(kernel), '.timens-config')
 	if os.path.exists(stamp):
 		os.remove(stamp)
 	frag = None if kernel in VARIANT_FRAGMENTS else step_fragment(kernel)
 	configure(kernel, [frag] if frag else [])
 	run(make_cmd(kernel, *targets), env=make_env(), capture=capture)
+	return frag is not None
 
 
 def build(kernel, extra_config=()):

@@ -6,6 +6,7 @@
 #   deps.py   Debian packages      tree.py   base, strip, work tree, export
 #   build.py  config and kernel    vm.py     QEMU runner
 #   tap.py    TAP parsing          check.py  the test suites
+#   each.py   make series BUILD_EACH/BOOT_EACH
 #   bench.py  make bench           users/    util-linux, CRIU, containers
 
 import argparse
@@ -19,6 +20,7 @@ import bench  # noqa: E402
 import build  # noqa: E402
 import check  # noqa: E402
 import deps  # noqa: E402
+import each  # noqa: E402
 import tree  # noqa: E402
 import vm  # noqa: E402
 from util import Fail, KERNELS, BUILD  # noqa: E402
@@ -65,6 +67,10 @@ def main():
 	ap.add_argument('--verbose', action='store_true')
 	ap.add_argument('--build-each', action='store_true',
 			help='series: build the kernel at every patch')
+	ap.add_argument('--boot-each', action='store_true',
+			help='series: with --build-each, boot every step too')
+	ap.add_argument('--from', dest='first', type=int, default=1,
+			help='series: with --build-each, start at this patch')
 	a = ap.parse_args()
 	try:
 		if a.job != 'deps':
@@ -94,10 +100,10 @@ def main():
 		elif a.job == 'series':
 			scratch, _ = tree.format_series(os.path.join(tree.BUILD, 'series'))
 			if a.build_each:
-				# With TIME_NS=y wherever it exists, and without.
-				tree.build_each_patch(scratch, lambda: (
-					build.build_step('mail'),
-					build.build_step('mail-notime')))
+				each.build_each(scratch, boot=a.boot_each,
+						first=a.first, timeout=a.timeout)
+			elif a.boot_each:
+				raise Fail('BOOT_EACH=1 goes with BUILD_EACH=1')
 	except Fail as e:
 		print(f'timens: error: {e}', file=sys.stderr)
 		return 2

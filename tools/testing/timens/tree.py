@@ -500,13 +500,3 @@ def series_steps(scratch):
 		subject = git(scratch, 'log', '-1', '--format=%s', c,
 			      capture=True).stdout.strip()
 		yield n, c, subject
-
-
-def build_each_patch(scratch, build_one):
-	"""Check out the series one patch at a time and build each step."""
-	steps = list(series_steps(scratch))
-	for n, c, subject in steps:
-		git(scratch, 'checkout', '-q', '--detach', c)
-		note(f'building patch {n}/{len(steps)}: {subject}')
-		build_one()
-	git(scratch, 'checkout', '-q', 'mail')
