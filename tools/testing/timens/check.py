@@ -21,7 +21,7 @@ import tap
 import tree
 import vm
 from tap import PASS, FAIL, SKIP
-from util import Fail, REPO, BUILD, run, note
+from util import Fail, REPO, BUILD, run, note, makefile_programs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -854,12 +854,8 @@ def check_kselftest_builds(res):
 	"""The kselftest build of timens on an x86 host without multilib
 	(the 32-bit programs are left out, with a message) and for arm64 (the
 	x86-only vDSO tests are left out)."""
-	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
-	with open(mk) as f:
-		text = f.read().replace('\\\n', ' ')
-	common = []
-	for m in re.finditer(r'^TEST_GEN_PROGS\s*:=(.*)$', text, re.M):
-		common += m.group(1).split()
+	common = makefile_programs(os.path.join(
+		REPO, 'tools/testing/selftests/timens/Makefile'), added=False)
 
 	cc = os.path.join(BUILD, 'no-multilib-cc')
 	with open(cc, 'w') as f:
@@ -897,11 +893,7 @@ def our_selftests(res):
 	if not os.path.exists(mk):
 		res.add(FAIL, 'ours:selftests', 'tools/testing/selftests/timens is missing')
 		return
-	with open(mk) as f:
-		text = f.read().replace('\\\n', ' ')
-	progs = []
-	for m in re.finditer(r'^TEST_GEN_PROGS\s*(?::?=|\+=)(.*)$', text, re.M):
-		progs += m.group(1).split()
+	progs = makefile_programs(mk)
 	d = build.selftests('ours', 'timens')
 	run_suite(res, 'ours', 'selftests', d, progs)
 

@@ -9,14 +9,13 @@
 # selftests patch, a smoke test of the namespace's system calls.
 
 import os
-import re
 
 import build
 import tap
 import tree
 import vm
 from tap import PASS
-from util import Fail, note
+from util import Fail, note, makefile_programs
 
 # Before the selftests exist: the guest boots, and with TIME_NS a task
 # can make a time namespace and be born in it.
@@ -34,22 +33,12 @@ fi
 '''
 
 
-def selftest_programs(tests):
-	"""TEST_GEN_PROGS of the timens Makefile in @tests."""
-	with open(os.path.join(tests, 'Makefile')) as f:
-		text = f.read().replace('\\\n', ' ')
-	progs = []
-	for m in re.finditer(r'^TEST_GEN_PROGS\s*(?::?=|\+=)(.*)$', text, re.M):
-		progs += m.group(1).split()
-	return progs
-
-
 def boot_step(kernel, time_ns, timeout):
 	"""Boot @kernel at the step its tree is at; returns (what ran, what
 	failed)."""
 	tests = os.path.join(tree.tree_dir(kernel), 'tools/testing/selftests/timens')
 	if time_ns and os.path.isdir(tests):
-		progs = selftest_programs(tests)
+		progs = makefile_programs(os.path.join(tests, 'Makefile'))
 		d = build.selftests(kernel, 'timens')
 		status, output = vm.run_in_guest(build.bzimage(kernel),
 						 tap.guest_script(progs, d),

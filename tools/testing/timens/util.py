@@ -3,6 +3,7 @@
 # What every part of the harness shares: paths, running commands, errors.
 
 import os
+import re
 import subprocess
 import sys
 
@@ -39,3 +40,15 @@ def run(cmd, check=True, capture=False, **kw):
 			detail = ': ' + r.stderr.strip().splitlines()[-1]
 		raise Fail(f'{" ".join(cmd[:4])} failed with status {r.returncode}{detail}')
 	return r
+
+
+def makefile_programs(makefile, added=True):
+	"""TEST_GEN_PROGS of a kselftest Makefile: every list, or with
+	@added false only those set with := (built on every architecture)."""
+	with open(makefile) as f:
+		text = f.read().replace('\\\n', ' ')
+	op = r'(?::?=|\+=)' if added else r':='
+	progs = []
+	for m in re.finditer(r'^TEST_GEN_PROGS\s*%s(.*)$' % op, text, re.M):
+		progs += m.group(1).split()
+	return progs
