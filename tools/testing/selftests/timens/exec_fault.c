@@ -103,6 +103,9 @@ static int wait_zombie(pid_t pid, siginfo_t *info)
 	return -1;
 }
 
+/* The files of a dead task that take its exec_update_lock to read. */
+static const char * const mm_files[] = { "environ", "maps" };
+
 /*
  * Read /proc/@pid/@name from a helper that the alarm kills if the read
  * blocks.  Returns 0 if it finished, 1 if it hung, -1 on other errors.
@@ -257,6 +260,7 @@ TEST_F_TIMEOUT(exec_fault, exec_update_lock_released, 300)
 {
 	int n[NR_OUTCOMES] = { 0 };
 	int nth, ret, in_a_row = 0;
+	unsigned int f;
 	enum outcome o;
 	siginfo_t info;
 	pid_t pid;
@@ -303,19 +307,15 @@ TEST_F_TIMEOUT(exec_fault, exec_update_lock_released, 300)
 			kill(pid, SIGKILL);
 		}
 		/* The dead child is still there, with its signal struct. */
-		ret = read_hangs(pid, "environ");
-		ASSERT_EQ(0, ret) {
-			TH_LOG("nth=%d: %s /proc/%d/environ", nth,
-			       ret > 0 ? "hung reading" : "could not read", pid);
-			if (ret > 0)
-				TH_LOG(LEAKED);
-		}
-		ret = read_hangs(pid, "maps");
-		ASSERT_EQ(0, ret) {
-			TH_LOG("nth=%d: %s /proc/%d/maps", nth,
-			       ret > 0 ? "hung reading" : "could not read", pid);
-			if (ret > 0)
-				TH_LOG(LEAKED);
+		for (f = 0; f < ARRAY_SIZE(mm_files); f++) {
+			ret = read_hangs(pid, mm_files[f]);
+			ASSERT_EQ(0, ret) {
+				TH_LOG("nth=%d: %s /proc/%d/%s", nth,
+				       ret > 0 ? "hung reading" : "could not read",
+				       pid, mm_files[f]);
+				if (ret > 0)
+					TH_LOG(LEAKED);
+			}
 		}
 		ret = has_old_comm(pid);
 		ASSERT_LE(0, ret) TH_LOG("nth=%d: no /proc/%d/comm", nth, pid);
