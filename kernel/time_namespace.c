@@ -189,13 +189,15 @@ static void time_ns_enter(struct time_namespace *ns)
 
 	mutex_lock(&offsets_lock);
 	if (!ns->entered) {
+		ns->shifted = timespec64_to_ns(&ns->offsets.monotonic) ||
+			      timespec64_to_ns(&ns->offsets.boottime);
 		page = page_address(ns->offsets_page);
 		set_vdso_offset(page, CLOCK_MONOTONIC, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_MONOTONIC_RAW, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_MONOTONIC_COARSE, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_BOOTTIME, &ns->offsets.boottime);
 		set_vdso_offset(page, CLOCK_BOOTTIME_ALARM, &ns->offsets.boottime);
-		/* Publish the page before the flag; see above. */
+		/* Publish the page and ->shifted before the flag; see above. */
 		smp_store_release(&ns->entered, true);
 	}
 	mutex_unlock(&offsets_lock);

@@ -30,6 +30,7 @@ struct time_namespace {
 	struct timens_offsets	offsets;
 	struct page		*offsets_page;	/* struct timens_vdso_offsets */
 	bool			entered;	/* a task is or was inside: offsets fixed */
+	bool			shifted;	/* entered with an offset that is not zero */
 };
 
 extern struct time_namespace init_time_ns;
@@ -82,7 +83,11 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
  */
 void vdso_time_ns_changed(struct mm_struct *mm, struct time_namespace *ns);
 
-/* The namespace of current, when it is not the initial one. */
+/*
+ * The namespace of current, when it shifts a clock. One whose offsets
+ * were all zero when it was entered shows the host's clocks for good,
+ * like the initial one: its tasks take the host's paths.
+ */
 static __always_inline struct time_namespace *current_time_ns(void)
 {
 	struct time_namespace *ns;
@@ -90,7 +95,7 @@ static __always_inline struct time_namespace *current_time_ns(void)
 	if (!static_branch_unlikely(&time_ns_in_use))
 		return NULL;
 	ns = current->nsproxy->time_ns;
-	return ns == &init_time_ns ? NULL : ns;
+	return ns->shifted ? ns : NULL;
 }
 
 static inline const struct timespec64 *time_ns_offset(struct time_namespace *ns,

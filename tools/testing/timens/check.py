@@ -752,9 +752,10 @@ def check_vdso_matrix(res):
 
 
 # Tests that must catch a bug of the reference kernel, and what they
-# catch: upstream swaps the VVAR page under a task inside the vDSO, and
-# its VVAR fault maps the page of current's namespace, so a kernel thread
-# that borrows the mm (vhost) maps the initial namespace's page.
+# catch: upstream swaps the VVAR page under a task inside the vDSO, its
+# VVAR fault maps the page of current's namespace, so a kernel thread
+# that borrows the mm (vhost) maps the initial namespace's page, and its
+# tasks in a namespace with zero offsets take the namespace's slow path.
 UNSAFE_SWITCH = 'the unsafe vDSO switch'
 REFERENCE_FAILS = {
 	'vdso_step': UNSAFE_SWITCH,
@@ -762,6 +763,8 @@ REFERENCE_FAILS = {
 	'vdso_switch': UNSAFE_SWITCH,
 	'vdso_switch_32': UNSAFE_SWITCH,
 	'vdso_kthread': 'a kernel thread mapping the initial namespace\'s VVAR page',
+	'vdso_zero': 'a namespace with zero offsets taking the namespace path',
+	'vdso_zero_32': 'a namespace with zero offsets taking the namespace path',
 }
 # Hardening tests that the reference kernel passes too (it zaps only
 # [vvar], and its exec releases exec_update_lock on error): run there

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A time namespace whose offsets are all zero when its first task enters
+ * (the private namespace some container engines give every container)
+ * shifts no clock: its tasks run the host vDSO image and execute exactly
+ * the host's instructions for a clock_gettime() call. One offset that is
+ * not zero, even one nanosecond of one clock, gets the twin image.
+ *
+ * The instructions are counted by single-stepping a child through one
+ * call of __vdso_clock_gettime: every stop from its entry until the IP
+ * leaves [vdso] is one instruction.
+ *
+ * Built as a 64-bit and as a 32-bit program.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include "vdso_util.h"
+#include "../kselftest_harness.h"
+
+#ifdef __x86_64__
+#define REG_IP		offsetof(struct user_regs_struct, rip)
+#else
+#define REG_IP		offsetof(struct user_regs_struct, eip)
+#endif
+
+/*
+ * Far more than the steps from the stop to the end of the call, retries
+ * included: under single-stepping, a 32-bit call may be retried for
+ * thousands of steps before it finds the clock data unchanged.
+ */
+#define MAX_STEPS	200000
+
+#define KIND_ARG	"--vdso-kind"
+
+/*
+ * Every clock goes through the same site, REALTIME too: one hres clock
+ * of each offset and a coarse one stand for all of them.
+ */
+static const struct vdso_clk count_clks[] = {
+	{ CLOCK_MONOTONIC, "MONOTONIC" },
+	{ CLOCK_MONOTONIC_COARSE, "MONOTONIC_COARSE" },
+	{ CLOCK_BOOTTIME, "BOOTTIME" },
+};
+
+#define NR_COUNT_CLKS ARRAY_SIZE(count_clks)
+
+/*
+ * The fewest of a few tries: now and then the path through a retry
+ * keeps a second copy of the loop's head the compiler made.
+ */
+#define COUNT_TRIES	3
+
+static const struct timens_off zero_off;
+
+/*
+ * The instructions on the path of one __vdso_clock_gettime(@clk) call
+ * made by a new child, in the caller's time_ns_for_children; -1 on
+ * error. Under single-stepping a call takes long enough for the kernel
+ * to update the clock data in the middle of it, and the vDSO then reads
+ * it again: an instruction met a second time closes a loop, which is
+ * dropped from the path, so that the count does not depend on how often
+ * the call was retried.
+ */
+static long count_call(clockid_t clk)
+{
+	unsigned long ip, entry = (unsigned long)vdso.gettime;
+	static unsigned long path[MAX_STEPS];
+	long n = 0, i, steps;
+	int status, in_call = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct timespec ts;
+
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(2);
+		raise(SIGSTOP);
+		_exit(vdso.gettime(clk, &ts) ? 3 : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		goto fail;
+	for (steps = 0; steps < MAX_STEPS; steps++) {
+		errno = 0;
+		ip = ptrace(PTRACE_PEEKUSER, pid, (void *)REG_IP, NULL);
+		if (errno)
+			goto fail;
+		if (ip == entry)
+			in_call = 1;
+		if (in_call && (ip < vdso.start || ip >= vdso.end))
+			break;
+		if (in_call) {
+			for (i = 0; i < n && path[i] != ip; i++)
+				;
+			path[i] = ip;
+			n = i + 1;
+		}
+		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) ||
+		    waitpid(pid, &status, 0) != pid)
+			goto fail;
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+			goto fail;
+	}
+	if (!in_call || steps == MAX_STEPS)
+		goto fail;
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL) ||
+	    waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return n;
+fail:
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* The fewest instructions of COUNT_TRIES calls of each clock; -1 if none. */
+static void count_calls(long counts[NR_COUNT_CLKS])
+{
+	unsigned int i, try;
+	long n;
+
+	for (i = 0; i < NR_COUNT_CLKS; i++) {
+		counts[i] = -1;
+		for (try = 0; try < COUNT_TRIES; try++) {
+			n = count_call(count_clks[i].id);
+			if (n > 0 && (counts[i] < 0 || n < counts[i]))
+				counts[i] = n;
+		}
+	}
+}
+
+/* Counted once by main() for all the tests, on the host. */
+static long host_count[NR_COUNT_CLKS];
+
+/*
+ * A call made by a child born in the caller's time_ns_for_children takes
+ * more instructions than on the host if the namespace is @shifted, and
+ * exactly as many if not.
+ */
+static void expect_counts(struct __test_metadata *_metadata, int shifted)
+{
+	long counts[NR_COUNT_CLKS];
+	unsigned int i;
+
+	count_calls(counts);
+	for (i = 0; i < NR_COUNT_CLKS; i++) {
+		ASSERT_LT(0, host_count[i])
+			TH_LOG("%s: single-stepping a call on the host failed",
+			       count_clks[i].name);
+		ASSERT_LT(0, counts[i])
+			TH_LOG("%s: single-stepping a call failed",
+			       count_clks[i].name);
+		EXPECT_EQ(shifted, counts[i] != host_count[i]);
+		EXPECT_LE(host_count[i], counts[i]);
+		TH_LOG("%s: %ld instructions in the namespace, %ld on the host",
+		       count_clks[i].name, counts[i], host_count[i]);
+	}
+}
+
+/*
+ * A child born in the caller's time_ns_for_children, whose offsets are
+ * @off, is in a namespace of its own, has the image of kind @want_kind
+ * (the host's own bytes if 0) and shows the clocks shifted by @off. The
+ * caller's own namespace has the offsets @mine.
+ */
+static void check_child(struct __test_metadata *_metadata,
+			const struct timens_off *mine,
+			const struct timens_off *off, int want_kind,
+			ino_t host_ino, const void *host_image)
+{
+	long long sys0, v, sys1, slack, before[ARRAY_SIZE(shifted_clks)];
+	unsigned int i;
+	char buf[256];
+	pid_t pid;
+
+	for (i = 0; i < ARRAY_SIZE(shifted_clks); i++)
+		before[i] = sys_clock_ns(shifted_clks[i].id) -
+			    off_clock_ns(mine, shifted_clks[i].id);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		EXPECT_NE(host_ino, ns_ino(TIMENS_SELF));
+		EXPECT_EQ(want_kind, vdso_image_kind())
+			TH_LOG("%s", vdso_kind_str(buf, sizeof(buf)));
+		if (!want_kind && host_image)
+			EXPECT_EQ(0, memcmp((void *)vdso.start, host_image,
+					    vdso.end - vdso.start))
+				TH_LOG("[vdso] differs from the host's image");
+		for (i = 0; i < ARRAY_SIZE(shifted_clks); i++) {
+			clockid_t clk = shifted_clks[i].id;
+
+			slack = VDSO_SLACK_NS;
+			sys0 = sys_clock_ns(clk);
+			v = vdso_clock_ns(clk);
+			sys1 = sys_clock_ns(clk);
+			EXPECT_LE(sys0, v + slack);
+			EXPECT_GE(sys1 + slack, v);
+			/* Less the offset, host time after the parent's. */
+			v = sys1 - off_clock_ns(off, clk);
+			EXPECT_LE(before[i], v)
+				TH_LOG("%s: %lld, before the parent's %lld",
+				       shifted_clks[i].name, v, before[i]);
+			EXPECT_GE(before[i] + TIMENS_LATE_NS, v)
+				TH_LOG("%s: %lld, long after the parent's %lld",
+				       shifted_clks[i].name, v, before[i]);
+		}
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+}
+
+/* The host's image and namespace. */
+struct host_ref {
+	ino_t ino;
+	void *image;
+};
+
+static void host_ref_init(struct __test_metadata *_metadata,
+			  struct host_ref *h)
+{
+	char buf[256];
+
+	ASSERT_EQ(0, vdso_init()) TH_LOG("%s", vdso.err);
+	ASSERT_EQ(0, vdso_image_kind())
+		TH_LOG("host image expected: %s",
+		       vdso_kind_str(buf, sizeof(buf)));
+	h->ino = ns_ino(TIMENS_SELF);
+	ASSERT_NE(0, h->ino);
+	h->image = malloc(vdso.end - vdso.start);
+	ASSERT_TRUE(!!h->image);
+	memcpy(h->image, (void *)vdso.start, vdso.end - vdso.start);
+}
+
+FIXTURE(zero) {
+	struct host_ref host;
+};
+
+FIXTURE_SETUP(zero)
+{
+	self->host.image = NULL;
+	/* The tests SKIP by themselves, see timens_skip(). */
+	if (!timens_skip_reason(true))
+		host_ref_init(_metadata, &self->host);
+}
+
+FIXTURE_TEARDOWN(zero)
+{
+	free(self->host.image);
+}
+
+/* unshare() alone: the offsets stay zero, the children run the host's. */
+TEST_F_TIMEOUT(zero, host_image, 120)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	check_child(_metadata, &zero_off, &zero_off, 0,
+		    self->host.ino, self->host.image);
+	expect_counts(_metadata, 0);
+}
+
+/* Zero offsets written explicitly are the same. */
+TEST_F_TIMEOUT(zero, written_zero, 120)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(&zero_off));
+	check_child(_metadata, &zero_off, &zero_off, 0,
+		    self->host.ino, self->host.image);
+	expect_counts(_metadata, 0);
+}
+
+FIXTURE(shift_one) {
+	struct host_ref host;
+};
+
+FIXTURE_SETUP(shift_one)
+{
+	self->host.image = NULL;
+	if (!timens_skip_reason(true))
+		host_ref_init(_metadata, &self->host);
+}
+
+FIXTURE_TEARDOWN(shift_one)
+{
+	free(self->host.image);
+}
+
+/* One offset of one clock is enough for the twin. */
+FIXTURE_VARIANT(shift_one) {
+	struct timens_off off;
+};
+
+FIXTURE_VARIANT_ADD(shift_one, monotonic_sec) {
+	.off = { .mono_sec = SEC_PER_DAY },
+};
+
+FIXTURE_VARIANT_ADD(shift_one, monotonic_nsec) {
+	.off = { .mono_nsec = 1 },
+};
+
+FIXTURE_VARIANT_ADD(shift_one, boottime_nsec) {
+	.off = { .boot_nsec = 1 },
+};
+
+FIXTURE_VARIANT_ADD(shift_one, boottime_sec) {
+	.off = { .boot_sec = 2 * SEC_PER_DAY },
+};
+
+TEST_F_TIMEOUT(shift_one, twin, 120)
+{
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(&variant->off));
+	check_child(_metadata, &zero_off, &variant->off, 1,
+		    self->host.ino, NULL);
+	expect_counts(_metadata, 1);
+}
+
+/*
+ * Nesting: a namespace made inside a zero one can shift the clocks, and
+ * one made inside a shifted one can shift them back to zero.
+ */
+TEST_F_TIMEOUT(zero, nested, 120)
+{
+	struct timens_off off = {
+		.mono_sec = 3 * SEC_PER_DAY, .boot_sec = 4 * SEC_PER_DAY,
+	};
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, timens_unshare(&off));
+		check_child(_metadata, &zero_off, &off, 1, self->host.ino,
+			    NULL);
+		expect_counts(_metadata, 1);
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+
+	ASSERT_EQ(0, timens_unshare(&off));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ASSERT_EQ(0, timens_unshare(&zero_off));
+		check_child(_metadata, &off, &zero_off, 0, self->host.ino,
+			    self->host.image);
+		expect_counts(_metadata, 0);
+		TIMENS_CHILD_EXIT();
+	}
+	ASSERT_EQ(0, wait_child(pid));
+}
+
+/* setns() between a shifted and a zero namespace switches the image. */
+TEST_F_TIMEOUT(zero, setns, 120)
+{
+	struct timens_off off = { .boot_sec = SEC_PER_DAY };
+	int zero_fd, shifted_fd, host_fd;
+	char buf[256];
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	host_fd = open(TIMENS_SELF, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, host_fd);
+	ASSERT_EQ(0, timens_unshare(NULL));
+	zero_fd = open(TIMENS_CHILDREN, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, zero_fd);
+	ASSERT_EQ(0, timens_unshare(&off));
+	shifted_fd = open(TIMENS_CHILDREN, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, shifted_fd);
+
+	ASSERT_EQ(0, setns(shifted_fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
+	EXPECT_EQ(1, vdso_image_kind())
+		TH_LOG("%s", vdso_kind_str(buf, sizeof(buf)));
+	ASSERT_EQ(0, setns(zero_fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
+	EXPECT_EQ(0, vdso_image_kind())
+		TH_LOG("%s", vdso_kind_str(buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp((void *)vdso.start, self->host.image,
+			    vdso.end - vdso.start));
+	expect_counts(_metadata, 0);
+	ASSERT_EQ(0, setns(shifted_fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
+	EXPECT_EQ(1, vdso_image_kind())
+		TH_LOG("%s", vdso_kind_str(buf, sizeof(buf)));
+	ASSERT_EQ(0, setns(host_fd, CLONE_NEWTIME)) TH_LOG("setns: %m");
+	EXPECT_EQ(0, vdso_image_kind())
+		TH_LOG("%s", vdso_kind_str(buf, sizeof(buf)));
+	close(zero_fd);
+	close(shifted_fd);
+	close(host_fd);
+}
+
+static char *const kind_argv[] = { "/proc/self/exe", KIND_ARG, NULL };
+
+/* exec in a zero namespace maps the host image. */
+TEST_F_TIMEOUT(zero, exec, 120)
+{
+	pid_t pid;
+
+	if (timens_skip_unprivileged(_metadata))
+		return;
+	ASSERT_EQ(0, timens_unshare(NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execv(kind_argv[0], kind_argv);
+		_exit(127);
+	}
+	/* The exit code is the kind of the image exec gave it. */
+	EXPECT_EQ(0, wait_child(pid));
+}
+
+/* The exec'ed program: exit with the kind of its image, 2 if unknown. */
+static int kind_main(void)
+{
+	if (vdso_init())
+		return 2;
+	return vdso_image_kind() < 0 ? 2 : vdso_image_kind();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], KIND_ARG))
+		return kind_main();
+	/* The tests check it; without a vDSO nothing is counted. */
+	if (!vdso_init())
+		count_calls(host_count);
+	return test_harness_run(argc, argv);
+}
