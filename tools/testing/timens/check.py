@@ -577,6 +577,27 @@ def check_sse2_kconfig(res):
 			f'{"on" if got else "off"}')
 
 
+def check_other_arch_kconfig(res):
+	"""arm64 keeps vDSO code written for upstream's time namespaces, which
+	does not build with ours: its allyesconfig (COMPILE_TEST on) must
+	leave TIME_NS off, while x86's turns it on."""
+	src = tree.tree_dir('ours')
+	env = dict(os.environ)
+	env['PATH'] = f'{cross.fetch()}:{env["PATH"]}'
+	for arch, extra, want in (('arm64', [f'CROSS_COMPILE={cross.TRIPLET}-'], False),
+				  ('x86_64', [], True)):
+		with tempfile.TemporaryDirectory() as tmp:
+			run(['make', '-s', '-C', src, f'O={tmp}', f'ARCH={arch}']
+			    + extra + ['allyesconfig'], capture=True, env=env)
+			with open(os.path.join(tmp, '.config')) as f:
+				cfg = f.read()
+		test = 'CONFIG_COMPILE_TEST=y\n' in cfg
+		got = 'CONFIG_TIME_NS=y\n' in cfg
+		res.add(PASS if test and got == want else FAIL,
+			f'Kconfig: {arch} allyesconfig {"enables" if want else "leaves off"} TIME_NS',
+			f'COMPILE_TEST {"on" if test else "OFF"}, TIME_NS {"on" if got else "off"}')
+
+
 # -- instructions per clock_gettime() -------------------------------------
 
 ICOUNT_CLOCKS = {0: 'REALTIME', 1: 'MONOTONIC', 4: 'MONOTONIC_RAW',
@@ -933,6 +954,7 @@ def main(args):
 		check_vdso2c_refuses(res)
 		check_clean_files(res)
 		check_sse2_kconfig(res)
+		check_other_arch_kconfig(res)
 		check_icount(res)
 		check_vdso_matrix(res)
 		our_selftests(res)
