@@ -619,11 +619,9 @@ ICOUNT_IMAGES = [('64-bit', '64', None), ('32-bit', '32', None),
 NS_BUDGET = 8
 
 
-def icount(tool, kernel, bits, image, mode, clock, entry=None, timing=(),
-	   vdir=None):
-	"""(instructions, reading) of one call, see bench/vdso_icount.c; with
-	@timing ('--hot', N) or ('--cold', N), (figure, None) instead. The
-	images are @kernel's, or those in @vdir."""
+def icount_spec(kernel, bits, image, mode, vdir=None):
+	"""The IMAGE VVAR_START VDSO_DATA OFFSETS MODE arguments of
+	bench/vdso_icount.c for @kernel's @image (or the one in @vdir)."""
 	vdir = vdir or os.path.join(build.out_dir(kernel), 'arch/x86/entry/vdso')
 	syms = vdso_symbols(os.path.join(vdir, f'vdso{bits}.so.dbg'))
 	mask = (1 << int(bits)) - 1
@@ -632,9 +630,17 @@ def icount(tool, kernel, bits, image, mode, clock, entry=None, timing=(),
 		v = syms.get(name, 0) & mask
 		return v - (1 << int(bits)) if v >> (int(bits) - 1) else v
 	offsets = signed('time_ns_offsets') or signed('timens_page')
-	r = run([tool, *timing, os.path.join(vdir, image), str(signed('vvar_start')),
-		 str(signed('vvar__vdso_data')), str(offsets), mode, str(clock)]
-		+ ([entry] if entry else []), capture=True, check=False)
+	return [os.path.join(vdir, image), str(signed('vvar_start')),
+		str(signed('vvar__vdso_data')), str(offsets), mode]
+
+
+def icount(tool, kernel, bits, image, mode, clock, entry=None, timing=(),
+	   vdir=None):
+	"""(instructions, reading) of one call, see bench/vdso_icount.c; with
+	@timing ('--hot', N) or ('--cold', N), (figure, None) instead. The
+	images are @kernel's, or those in @vdir."""
+	r = run([tool, *timing, *icount_spec(kernel, bits, image, mode, vdir),
+		 str(clock)] + ([entry] if entry else []), capture=True, check=False)
 	if r.returncode:
 		return None, r.stderr.strip()
 	if timing:
@@ -672,6 +678,22 @@ def icount_cell(tools, column, bits, clock, entry, timing=()):
 	kernel, twin, mode = ICOUNT_CELLS[column]
 	image = f'vdso{bits}-time-ns.so' if twin else f'vdso{bits}.so'
 	return icount(tools[bits], kernel, bits, image, mode, clock, entry, timing)
+
+
+def icount_pair(tools, a, b, bits, clock, entry, how, n, rounds):
+	"""Columns @a and @b of ICOUNT_CELLS timed in turn in one process,
+	@how 'hot' or 'cold' (see bench/vdso_icount.c): [(a, b)] per round,
+	or None and the error."""
+	spec = []
+	for column in (a, b):
+		kernel, twin, mode = ICOUNT_CELLS[column]
+		image = f'vdso{bits}-time-ns.so' if twin else f'vdso{bits}.so'
+		spec += icount_spec(kernel, bits, image, mode)
+	r = run([tools[bits], f'--{how}-pair', str(n), str(rounds), *spec,
+		 str(clock)] + ([entry] if entry else []), capture=True, check=False)
+	if r.returncode:
+		return None, r.stderr.strip()
+	return [tuple(float(x) for x in l.split()) for l in r.stdout.splitlines()], None
 
 
 def check_icount(res):

@@ -65,6 +65,8 @@ def main():
 	ap.add_argument('--kvm', action='store_true')
 	ap.add_argument('--timeout', type=int, default=600)
 	ap.add_argument('--verbose', action='store_true')
+	ap.add_argument('--cpu-only', action='store_true',
+			help='bench: only the real-CPU figures, printed, no guests')
 	ap.add_argument('--build-each', action='store_true',
 			help='series: build the kernel at every patch')
 	ap.add_argument('--boot-each', action='store_true',

@@ -26,8 +26,18 @@
  * N calls in a loop (nanoseconds per call, the fastest of 15 rounds), or N
  * single calls each after the image and the VVAR area are flushed from
  * the caches (TSC ticks, the mode in buckets of 1% of the median).
+ *
+ * With --hot-pair N ROUNDS or --cold-pair N ROUNDS first, two images are
+ * compared in one process: IMAGE VVAR_START VDSO_DATA OFFSETS MODE for A,
+ * the same five for B, then CLOCK [ENTRY]. Each round times A and B in
+ * turn (which goes first alternates), N calls in a loop each (ns per
+ * call) or N flushed calls each (the median of their TSC ticks), and
+ * prints "A B" on a line of its own. The process runs on one CPU, with
+ * address space randomization off: where ASLR puts the stack and the
+ * images moves one process's figures by as much as 40%.
  */
 #define _GNU_SOURCE
+#include <alloca.h>
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +46,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -198,58 +210,52 @@ static void time_calls(const char *how, int n, unsigned char *area,
 	}
 }
 
-int main(int argc, char **argv)
-{
+/* A built image loaded behind its synthetic VVAR area. */
+struct loaded {
 	unsigned char *img, *area, *text;
-	long vvar_start, vdso_data, offsets;
+	unsigned long size;		/* of the image file */
+	long vvar_start;
 	int (*gettime)(int clock, struct kts *ts);
-	const char *mode, *entry;
-	unsigned long long steps = 0;
-	struct kts32 ts32 = { 0, 0 };
-	int old32;
+};
+
+/*
+ * Load @spec: IMAGE VVAR_START VDSO_DATA OFFSETS MODE, see the top, set
+ * up for @clock and find @entry (NULL for the default).
+ */
+static void load(struct loaded *l, char **spec, int clock, const char *entry)
+{
+	long vdso_data, offsets;
+	const char *mode;
 	struct stat st;
-	struct kts ts;
-	int fd, clock, status, pfd[2];
-	const char *timing = NULL;
-	int timed_calls = 0;
-	pid_t pid;
+	int fd;
 
-	if (argc > 2 && (!strcmp(argv[1], "--hot") || !strcmp(argv[1], "--cold"))) {
-		timing = argv[1];
-		timed_calls = atoi(argv[2]);
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc != 7 && argc != 8) {
-		fputs("usage: vdso_icount [--hot N | --cold N] IMAGE VVAR DATA\n"
-		      "       OFFSETS MODE CLOCK [ENTRY]\n", stderr);
-		return 2;
-	}
-	vvar_start = strtol(argv[2], NULL, 0);
-	vdso_data = strtol(argv[3], NULL, 0);
-	offsets = strtol(argv[4], NULL, 0);
-	mode = argv[5];
-	clock = atoi(argv[6]);
+	l->vvar_start = strtol(spec[1], NULL, 0);
+	vdso_data = strtol(spec[2], NULL, 0);
+	offsets = strtol(spec[3], NULL, 0);
+	mode = spec[4];
 
-	fd = open(argv[1], O_RDONLY);
+	fd = open(spec[0], O_RDONLY);
 	if (fd < 0 || fstat(fd, &st))
-		die(argv[1]);
-	img = malloc(st.st_size);
-	if (!img || read(fd, img, st.st_size) != st.st_size)
+		die(spec[0]);
+	l->size = st.st_size;
+	l->img = malloc(l->size);
+	if (!l->img || read(fd, l->img, l->size) != (ssize_t)l->size)
 		die("read");
+	close(fd);
 
-	area = mmap(NULL, -vvar_start + st.st_size + PAGE,
-		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
+	l->area = mmap(NULL, -l->vvar_start + l->size + PAGE,
+		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (l->area == MAP_FAILED)
 		die("mmap");
-	text = area - vvar_start;
-	memcpy(text, img, st.st_size);
-	if (mprotect(text, (st.st_size + PAGE - 1) & ~(PAGE - 1),
+	l->text = l->area - l->vvar_start;
+	memcpy(l->text, l->img, l->size);
+	if (mprotect(l->text, (l->size + PAGE - 1) & ~(PAGE - 1),
 		     PROT_READ | PROT_EXEC))
 		die("mprotect");
 
 	if (!strcmp(mode, "host")) {
-		fill_host((void *)(text + vdso_data), clock);
+		fill_host((void *)(l->text + vdso_data), clock);
 	} else if (!strcmp(mode, "ours")) {
 		/*
 		 * struct timens_vdso_offsets: data[TIMENS_DATA_SLOTS], laid
@@ -257,11 +263,11 @@ int main(int argc, char **argv)
 		 * the same slots packed for struct old_timespec32, 16 bytes
 		 * each.
 		 */
-		struct kts *off = (void *)(text + offsets);
+		struct kts *off = (void *)(l->text + offsets);
 		struct kts32 *off32 = (void *)(off + TIMENS_DATA_SLOTS);
 		int i, per_base = sizeof(struct vdata) / sizeof(*off);
 
-		fill_host((void *)(text + vdso_data), clock);
+		fill_host((void *)(l->text + vdso_data), clock);
 		for (i = 0; i < CS_BASES; i++) {
 			off[i * per_base + clock].sec = 86400;
 			off[i * per_base + clock].nsec = 100000000;
@@ -270,11 +276,11 @@ int main(int argc, char **argv)
 			off32[2 * (i * per_base + clock)].nsec = 100000000;
 		}
 	} else if (!strcmp(mode, "upstream")) {
-		struct vdata *ns = (void *)(text + vdso_data);
+		struct vdata *ns = (void *)(l->text + vdso_data);
 		int i;
 
 		/* The real data where upstream moves it ... */
-		fill_host((void *)(text + offsets + (vdso_data & (PAGE - 1))),
+		fill_host((void *)(l->text + offsets + (vdso_data & (PAGE - 1))),
 			  clock);
 		/* ... and the namespace's in the VVAR page. */
 		for (i = 0; i < CS_BASES; i++) {
@@ -285,19 +291,180 @@ int main(int argc, char **argv)
 		}
 	} else {
 		fprintf(stderr, "vdso_icount: unknown mode %s\n", mode);
+		exit(2);
+	}
+	l->gettime = (void *)(l->text + lookup(l->img, entry));
+}
+
+static const char *default_entry(const char *entry)
+{
+#ifdef __x86_64__
+	return entry ? entry : "__vdso_clock_gettime";
+#else
+	return entry ? entry : "__vdso_clock_gettime64";
+#endif
+}
+
+/*
+ * One process's figures must not depend on where it was put: run on the
+ * last CPU only, and with ASLR off (re-executing ourselves once to get
+ * that).
+ */
+static void steady(char **argv)
+{
+	int pers = personality(0xffffffff);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (pers != -1 && !(pers & ADDR_NO_RANDOMIZE)) {
+		if (personality(pers | ADDR_NO_RANDOMIZE) != -1) {
+			execv("/proc/self/exe", argv);
+			die("execv");
+		}
+	}
+	CPU_ZERO(&set);
+	CPU_SET(ncpu > 1 ? ncpu - 1 : 0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/* ns per call of @n calls in a loop. */
+static double __attribute__((noinline))
+hot_calls(const struct loaded *l, int clock, int n)
+{
+	unsigned long long t0 = now_ns();
+	struct kts ts;
+	int k;
+
+	for (k = 0; k < n; k++)
+		l->gettime(clock, &ts);
+	return (double)(now_ns() - t0) / n;
+}
+
+/*
+ * The stack's place modulo 4 KiB decides whether its stores alias the
+ * VVAR loads (4K aliasing): ASLR picks it at random, so each round puts
+ * the stack @slot * 64 bytes lower, and a cycle of STACK_SLOTS rounds
+ * sees every place a real process may have.
+ */
+#define STACK_SLOTS	64
+
+static double hot_round(const struct loaded *l, int clock, int n, int slot)
+{
+	volatile char *pad = alloca(64 * (slot % STACK_SLOTS) + 1);
+
+	pad[0] = 0;
+	return hot_calls(l, clock, n);
+}
+
+/* The median TSC ticks of @n calls, each with @l flushed from the caches. */
+static unsigned long long cold_round(const struct loaded *l, int clock, int n,
+				     unsigned long long *v)
+{
+	unsigned long len = -l->vvar_start + l->size;
+	struct kts ts;
+	unsigned long i;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		unsigned long long t0, t1;
+		unsigned int aux;
+
+		for (i = 0; i < len; i += 64)
+			asm volatile("clflush %0" : : "m" (l->area[i]));
+		asm volatile("mfence" : : : "memory");
+		t0 = __rdtscp(&aux);
+		asm volatile("lfence" : : : "memory");
+		l->gettime(clock, &ts);
+		t1 = __rdtscp(&aux);
+		v[k] = t1 - t0;
+	}
+	return median(v, n);
+}
+
+/* --hot-pair / --cold-pair: see the top. */
+static int pair_main(int argc, char **argv)
+{
+	int cold = !strcmp(argv[1], "--cold-pair");
+	int n = atoi(argv[2]), rounds = atoi(argv[3]), clock, r, i;
+	struct loaded l[2];
+	unsigned long long *v;
+	const char *entry;
+	double t[2];
+
+	if (argc != 15 && argc != 16) {
+		fputs("usage: vdso_icount --hot-pair|--cold-pair N ROUNDS\n"
+		      "       IMAGE VVAR DATA OFFSETS MODE (A, then B) CLOCK [ENTRY]\n",
+		      stderr);
 		return 2;
 	}
+	if (n <= 0 || rounds <= 0) {
+		fputs("vdso_icount: N and ROUNDS must be positive\n", stderr);
+		return 2;
+	}
+	steady(argv);
+	clock = atoi(argv[14]);
+	entry = default_entry(argc == 16 ? argv[15] : NULL);
+	load(&l[0], argv + 4, clock, entry);
+	load(&l[1], argv + 9, clock, entry);
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		die("calloc");
+	/* A first round of each, not counted, to settle the caches. */
+	for (i = 0; i < 2; i++)
+		cold ? cold_round(&l[i], clock, n, v) :
+		       hot_round(&l[i], clock, n, 0);
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < 2; i++) {
+			int k = i ^ (r & 1);
+
+			t[k] = cold ? cold_round(&l[k], clock, n, v) :
+				      hot_round(&l[k], clock, n, r / 2);
+		}
+		printf("%.4f %.4f\n", t[0], t[1]);
+	}
+	free(v);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct kts32 ts32 = { 0, 0 };
+	unsigned long long steps = 0;
+	const char *timing = NULL, *entry;
+	int clock, status, pfd[2], old32;
+	int timed_calls = 0;
+	struct loaded l;
+	struct kts ts;
+	pid_t pid;
+
+	if (argc > 3 && (!strcmp(argv[1], "--hot-pair") ||
+			 !strcmp(argv[1], "--cold-pair")))
+		return pair_main(argc, argv);
+	if (argc > 2 && (!strcmp(argv[1], "--hot") || !strcmp(argv[1], "--cold"))) {
+		timing = argv[1];
+		timed_calls = atoi(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc != 7 && argc != 8) {
+		fputs("usage: vdso_icount [--hot N | --cold N] IMAGE VVAR DATA\n"
+		      "       OFFSETS MODE CLOCK [ENTRY]\n"
+		      "       vdso_icount --hot-pair|--cold-pair N ROUNDS A... B... CLOCK [ENTRY]\n",
+		      stderr);
+		return 2;
+	}
+	clock = atoi(argv[6]);
+	entry = default_entry(argc == 8 ? argv[7] : NULL);
 #ifdef __x86_64__
-	entry = argc == 8 ? argv[7] : "__vdso_clock_gettime";
 	old32 = 0;
 #else
-	entry = argc == 8 ? argv[7] : "__vdso_clock_gettime64";
 	old32 = !strcmp(entry, "__vdso_clock_gettime");
 #endif
-	gettime = (void *)(text + lookup(img, entry));
+	load(&l, argv + 1, clock, entry);
 	if (timing && timed_calls > 0) {
-		time_calls(timing, timed_calls, area, -vvar_start + st.st_size,
-			   gettime, clock);
+		time_calls(timing, timed_calls, l.area, -l.vvar_start + l.size,
+			   l.gettime, clock);
 		return 0;
 	}
 
@@ -312,11 +479,11 @@ int main(int argc, char **argv)
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);
 		if (old32) {
-			ret = gettime(clock, (struct kts *)&ts32);
+			ret = l.gettime(clock, (struct kts *)&ts32);
 			ts.sec = ts32.sec;
 			ts.nsec = ts32.nsec;
 		} else {
-			ret = gettime(clock, &ts);
+			ret = l.gettime(clock, &ts);
 		}
 		if (write(pfd[1], &ts, sizeof(ts)) != sizeof(ts))
 			ret = -1;
@@ -330,8 +497,8 @@ int main(int argc, char **argv)
 
 		if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
 			die("PTRACE_GETREGS");
-		if (REG_IP(regs) >= (unsigned long)text &&
-		    REG_IP(regs) < (unsigned long)text + st.st_size)
+		if (REG_IP(regs) >= (unsigned long)l.text &&
+		    REG_IP(regs) < (unsigned long)l.text + l.size)
 			steps++;
 		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL))
 			die("PTRACE_SINGLESTEP");
