@@ -40,12 +40,34 @@ SETNS = 2000
 SCALE = 10000
 
 
-def guest_script(bench, kernel, first):
+# The selftest that single-steps one call in a namespace with zero
+# offsets and on the host; its counts become "bench zero" lines. On the
+# reference kernel (one image) the rest of the test fails, the counts
+# hold.
+ZERO_TEST = 'vdso_zero'
+ZERO_CLOCKS = ('MONOTONIC', 'MONOTONIC_COARSE', 'BOOTTIME')
+ZERO_SED = (r's/.*host_image:\([A-Z_]*\): \([0-9]*\) instructions in the '
+	    r'namespace, \([0-9]*\) on the host$/bench zero \1 \3 \2/p')
+
+
+def zero_lines(zero_dir, kernel):
+	env = 'TIMENS_VDSO_SINGLE_IMAGE=1 ' if kernel == 'upstream' else ''
+	out = []
+	for prog, ctx in ((ZERO_TEST, 'zero64'), (f'{ZERO_TEST}_32', 'zero32')):
+		p = shlex.quote(os.path.join(zero_dir, prog))
+		out += [f'echo "context {ctx}"',
+			f'{{ {env}{p} -t host_image 2>&1 || true; }} | sed -n {shlex.quote(ZERO_SED)}']
+	return out
+
+
+def guest_script(bench, kernel, first, zero_dir=None):
 	"""What a boot of @kernel runs; every line it prints that matters
 	starts with "bench" and is tagged by the "context" before it."""
 	b = shlex.quote(bench)
 	ns = kernel != 'stripped'
 	lines = ['set -e', 'echo "context uname $(uname -r)"']
+	if first and ns and zero_dir:
+		lines += zero_lines(zero_dir, kernel)
 	for _ in range(ROUNDS):
 		lines += ['echo "context host"', f'{b} hot {HOT_MS}', f'{b} fork {FORKS}']
 		if ns:
@@ -228,12 +250,15 @@ def main(args):
 	if args.cpu_only:
 		print('\n'.join(cpu_report(cpu) + [''] + cpu_targets(cpu)))
 		return 0
+	# Ours' selftests, run on ours and on the reference.
+	zero_dir = build.selftests('ours', 'timens')
 	runs = {k: [] for k in KERNELS}
 	with open(os.path.join(outdir, 'guest.log'), 'w') as log:
 		for i in range(BOOTS):
 			for k in KERNELS:
 				note(f'boot {i + 1}/{BOOTS} of {k}')
-				runs[k].append(boot(k, guest_script(bench, k, i == 0),
+				runs[k].append(boot(k, guest_script(bench, k, i == 0,
+								    zero_dir),
 						    log, args))
 	# Kept, so that the report can be rewritten without the guests.
 	with open(os.path.join(outdir, 'runs.json'), 'w') as f:
@@ -308,6 +333,23 @@ def report(runs, ic, cpu, seconds, head=None):
 		for c in check.ICOUNT_CLOCKS.values():
 			md.append(f'| {image} | {c} | ' + ' | '.join(
 				fmt(ic.get((image, c, col))) for col in check.ICOUNT_CELLS) + ' |')
+	zero = {(k, ctx, c, i): first(k, ctx, 'zero', c, index=i)
+		for k in ('ours', 'upstream') for ctx in ('zero64', 'zero32')
+		for c in ZERO_CLOCKS for i in (0, 1)}
+	md += ['', '## A namespace with zero offsets', '',
+	       f'`{ZERO_TEST} -t host_image` in the guest: `unshare(CLONE_NEWTIME)` '
+	       'without offsets, then the instructions of one clock_gettime() '
+	       'call of a child, single-stepped (loops of the seqcount retry '
+	       'counted once, the fewest of 3 calls), and of a child on the host. '
+	       'Ours gives such a namespace the host image; the reference runs '
+	       'its namespace path.', '',
+	       '| ABI | clock | ours host | ours zero-offset ns | upstream host '
+	       '| upstream zero-offset ns |', '| --- | --- | --- | --- | --- | --- |']
+	for ctx, abi in (('zero64', '64-bit'), ('zero32', '32-bit')):
+		for c in ZERO_CLOCKS:
+			md.append(f'| {abi} | {c} | ' + ' | '.join(
+				fmt(zero[(k, ctx, c, i)]) for k in ('ours', 'upstream')
+				for i in (0, 1)) + ' |')
 	md += cpu_report(cpu)
 	md += ['', '## Cold cache: TSC ticks around one call in a fresh process', '',
 	       f'`clock_bench cold CLOCK {COLD_RUNS}`: the cover letter\'s method, '
@@ -367,7 +409,7 @@ def report(runs, ic, cpu, seconds, head=None):
 			fmt(ops[(k, ('host', key))], d) for k in ('ours', 'upstream')) + ' |')
 
 	md += ['', '## Targets', '']
-	md += targets(hot, ic, cpu, cold, ops)
+	md += targets(hot, ic, cpu, cold, ops, zero)
 	md += ['', '## Reproduce', '',
 	       '    make bench', '',
 	       'builds (or reuses) the three kernels and rewrites this file and '
@@ -381,7 +423,7 @@ def report(runs, ic, cpu, seconds, head=None):
 	print('\n'.join(md))
 
 
-def targets(hot, ic, cpu, cold, ops):
+def targets(hot, ic, cpu, cold, ops, zero):
 	"""The issue's targets, each with its figure: met or missed. A figure
 	that could not be measured misses its target."""
 	out = []
@@ -414,6 +456,14 @@ def targets(hot, ic, cpu, cold, ops):
 		     f'{bits}: fewer instructions than upstream inside a namespace ('
 		     + ', '.join(f'{fmt(a)} vs {fmt(b)}' for a, b in fewer) + ')')
 	shifted = ('MONOTONIC', 'MONOTONIC_RAW', 'MONOTONIC_COARSE', 'BOOTTIME')
+	for ctx, abi in (('zero64', '64-bit'), ('zero32', '32-bit')):
+		pairs = [(zero[('ours', ctx, c, 0)], zero[('ours', ctx, c, 1)])
+			 for c in ZERO_CLOCKS]
+		line(all(None not in p and p[0] == p[1] for p in pairs),
+		     f'{abi}: a namespace with zero offsets executes exactly the '
+		     'host\'s instructions (' + ', '.join(
+			     f'{c} {fmt(h)} vs {fmt(n)}' for c, (h, n) in
+			     zip(ZERO_CLOCKS, pairs)) + ')')
 	out += cpu_targets(cpu)
 	f = ratio(ops[('ours', ('ns', 'fork'))], ops[('ours', ('host', 'fork'))])
 	line(f is not None and f <= 1.05, 'fork in a namespace within 5% of the '
