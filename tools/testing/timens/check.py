@@ -944,21 +944,51 @@ def our_selftests(res):
 	run_suite(res, 'ours', 'selftests', d, progs)
 
 
-USER_TESTS = ['util_linux.sh', 'container.sh', 'criu.sh']
+USER_TESTS = ['util_linux.sh', 'container.sh', 'criu.sh', 'crun.sh', 'lxc.sh']
+# The container runtimes' tests, also run on the reference kernel.
+RUNTIME_TESTS = ['crun.sh', 'lxc.sh']
+# Programs that run inside a container's rootfs of busybox alone.
+STATIC_USERS = ['ct_clocks']
 
 
-def real_users(res):
-	"""util-linux, CRIU and a container-style setup on our kernel
-	(tools/testing/timens/users)."""
+def build_users():
+	"""tools/testing/timens/users, built and copied: the directory."""
 	src = os.path.join(HERE, 'users')
 	d = os.path.join(BUILD, 'ours', 'users')
 	os.makedirs(d, exist_ok=True)
 	for c in sorted(glob.glob(os.path.join(src, '*.c'))):
-		exe = os.path.join(d, os.path.basename(c)[:-2])
-		run(['gcc', '-O2', '-Wall', '-Werror', '-o', exe, c])
+		name = os.path.basename(c)[:-2]
+		run(['gcc', '-O2', '-Wall', '-Werror', '-o', os.path.join(d, name), c]
+		    + (['-static'] if name in STATIC_USERS else []))
 	for sh in sorted(glob.glob(os.path.join(src, '*.sh'))):
 		shutil.copy(sh, d)
-	run_suite(res, 'ours', 'users', d, USER_TESTS)
+	return d
+
+
+def real_users(res):
+	"""util-linux, CRIU, crun, LXC and a container-style setup on our
+	kernel (tools/testing/timens/users)."""
+	run_suite(res, 'ours', 'users', build_users(), USER_TESTS)
+
+
+def reference_runtimes(res):
+	"""The runtimes' tests on the reference kernel, recorded: it runs one
+	vDSO image, so the checks of which image a container runs fail
+	there, and nothing else may."""
+	d = build_users()
+	status, output = guest('upstream', tap.guest_script(RUNTIME_TESTS, d),
+			       timeout=900)
+	with open(os.path.join(BUILD, 'upstream', 'runtimes.log'), 'w') as f:
+		f.write(output)
+	for prog in RUNTIME_TESTS:
+		items = tap.parse(output, [prog], 'upstream')
+		failed = [n for st, n, _ in items if st == FAIL]
+		other = [n for n in failed if 'vDSO image' not in n]
+		res.add(PASS if items and not other else FAIL,
+			f'reference kernel: {prog} passes but for the vDSO image checks',
+			f'{len(items) - len(failed)} passed, {len(failed)} failed'
+			+ (f': {"; ".join(failed)[:200]}' if failed else '')
+			+ (', see build/upstream/runtimes.log' if other else ''))
 
 
 def main(args):
@@ -995,6 +1025,7 @@ def main(args):
 			os.path.join(BUILD, 'ours', 'kselftest', 'timens-6.12'))
 		run_suite(res, 'ours', 'upstream-6.12-selftests', d, progs)
 		real_users(res)
+		reference_runtimes(res)
 	else:
 		res.add(FAIL, 'ours: CONFIG_TIME_NS', 'our kernel has no time namespace')
 	# Configured out, the series must leave the stripped base's behaviour

@@ -12,6 +12,9 @@ PACKAGES = [
 	'bc', 'libelf-dev', 'libssl-dev', 'cpio', 'xz-utils', 'rsync',
 	'ccache', 'qemu-system-x86', 'gcc-multilib', 'util-linux', 'criu',
 	'iproute2', 'gnuplot-nox',
+	# Container runtimes on our kernel (users/crun.sh, users/lxc.sh),
+	# and the static busybox their containers' rootfs holds.
+	'crun', 'lxc', 'busybox-static',
 	# The vDSO is also built with clang (LLVM=1) in make check.
 	'clang', 'lld', 'llvm',
 ]

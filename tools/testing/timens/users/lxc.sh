@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# LXC, Debian 12's (5.0.2), on our kernel: lxc.time.offset.monotonic and
+# lxc.time.offset.boot put a container in a time namespace with those
+# offsets, for lxc-execute and lxc-start alike, and lxc-attach lands in
+# the container's namespace. The containers have LXC's usual namespaces,
+# PID namespace included, and no network. A container's stdout is not
+# ours, so ct_clocks writes to a file in its rootfs.
+
+. "$(dirname "$0")/tap.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+MONO=86400
+BOOT=172800
+
+plan 8
+
+mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
+
+b=$(mktemp -d)
+mkdir -p "$b"/rootfs/{bin,proc,dev,sys,tmp} "$b/lxc"
+cp /bin/busybox "$here/ct_clocks" "$b/rootfs/bin/"
+for a in sh cat sleep; do
+	ln -s busybox "$b/rootfs/bin/$a"
+done
+cat > "$b/ct.conf" <<EOF
+lxc.uts.name = timens
+lxc.rootfs.path = dir:$b/rootfs
+lxc.mount.auto = proc:rw
+lxc.net.0.type = empty
+lxc.time.offset.monotonic = ${MONO}s
+lxc.time.offset.boot = ${BOOT}s
+lxc.init.cmd = /bin/sleep 120
+EOF
+LXC="-P $b/lxc -f $b/ct.conf"
+
+get()
+{
+	echo "$1" | awk -v k="$2" -v n="${3:-1}" '$1 == k { print $(n + 1); exit }'
+}
+
+# shifted OUTPUT: the clocks and /proc/uptime are the host's (read just
+# before into $host) plus the offsets.
+shifted()
+{
+	local hm hb v k
+
+	for k in monotonic boottime uptime; do
+		[ -n "$(get "$1" $k)" ] || return 1
+	done
+	hm=$(( $(get "$host" monotonic) / 1000000000 ))
+	hb=$(( $(get "$host" boottime) / 1000000000 ))
+	for v in $(( $(get "$1" monotonic) / 1000000000 - MONO )) \
+		 $(( $(get "$1" monotonic 2) / 1000000000 - MONO )); do
+		within "$v" "$hm" $((hm + 60)) || return 1
+	done
+	for v in $(( $(get "$1" boottime) / 1000000000 - BOOT )) \
+		 $(( $(get "$1" boottime 2) / 1000000000 - BOOT )) \
+		 $(( $(get "$1" uptime) - BOOT )); do
+		within "$v" $((hb - 1)) $((hb + 60)) || return 1
+	done
+}
+
+host=$("$here/ct_clocks")
+lxc-execute $LXC -n ct-exec -o "$b/execute.log" -- \
+	/bin/sh -c '/bin/ct_clocks > /tmp/execute.out 2>&1'
+status=$?
+out=$(cat "$b/rootfs/tmp/execute.out" 2>/dev/null)
+echo "$out" | sed 's/^/# lxc-execute: /'
+check "lxc-execute: a container with lxc.time.offset.* runs" \
+	[ $status = 0 -a -n "$(get "$out" ns)" ]
+check "lxc-execute: it is in a time namespace of its own, with the offsets" \
+	[ "$(get "$out" ns)" != "$(ns_inode self)" -a \
+	  "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "$MONO/$BOOT" ]
+check "lxc-execute: vDSO and system call clocks and /proc/uptime are shifted" \
+	shifted "$out"
+
+lxc-start $LXC -n ct-start -o "$b/start.log" -d
+status=$?
+lxc-wait -P "$b/lxc" -n ct-start -s RUNNING -t 30
+pid=$(lxc-info -P "$b/lxc" -n ct-start -p -H 2>/dev/null)
+say "lxc-start: status $status, init ${pid:-none}"
+check "lxc-start: a container with lxc.time.offset.* starts" \
+	[ $status = 0 -a -n "$pid" ]
+check "lxc-start: its init has the offsets" \
+	[ -n "$pid" ] && [ "$(awk '{ printf "%s/", $2 }' "/proc/$pid/timens_offsets")" = "$MONO/$BOOT/" ]
+# RUNNING comes before the init has its rootfs: until then an attached
+# program does not see the container's /tmp. Try for a while.
+for try in $(seq 20); do
+	host=$("$here/ct_clocks")
+	lxc-attach -P "$b/lxc" -n ct-start -o "$b/attach.log" -- \
+		/bin/sh -c '/bin/ct_clocks > /tmp/attach.out 2>&1'
+	status=$?
+	[ -s "$b/rootfs/tmp/attach.out" ] && break
+	sleep 1
+done
+say "lxc-attach: status $status, try $try"
+[ $status = 0 ] || sed 's/^/# lxc-attach log: /' "$b/attach.log"
+out=$(cat "$b/rootfs/tmp/attach.out" 2>/dev/null)
+echo "$out" | sed 's/^/# lxc-attach: /'
+check "lxc-attach: runs in the container's time namespace" \
+	[ $status = 0 -a -n "$pid" -a "$(get "$out" ns)" = "$(ns_inode "$pid")" ]
+check "lxc-attach: it sees the container's shifted clocks" \
+	shifted "$out"
+check "lxc-attach: the container runs the time namespace vDSO image" \
+	[ -n "$(get "$out" vdso)" -a "$(get "$out" vdso)" != "$(get "$host" vdso)" ]
+lxc-stop -P "$b/lxc" -n ct-start -k > /dev/null 2>&1
+
+rm -rf "$b"
+finish
