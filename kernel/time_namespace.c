@@ -189,8 +189,10 @@ static void time_ns_enter(struct time_namespace *ns)
 
 	mutex_lock(&offsets_lock);
 	if (!ns->entered) {
-		ns->shifted = timespec64_to_ns(&ns->offsets.monotonic) ||
-			      timespec64_to_ns(&ns->offsets.boottime);
+		ns->shifted = ns->offsets.monotonic.tv_sec ||
+			      ns->offsets.monotonic.tv_nsec ||
+			      ns->offsets.boottime.tv_sec ||
+			      ns->offsets.boottime.tv_nsec;
 		page = page_address(ns->offsets_page);
 		set_vdso_offset(page, CLOCK_MONOTONIC, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_MONOTONIC_RAW, &ns->offsets.monotonic);

@@ -30,7 +30,7 @@ struct time_namespace {
 	struct timens_offsets	offsets;
 	struct page		*offsets_page;	/* struct timens_vdso_offsets */
 	bool			entered;	/* a task is or was inside: offsets fixed */
-	bool			shifted;	/* entered with an offset that is not zero */
+	bool			shifted;	/* an offset is not zero; set with ->entered */
 };
 
 extern struct time_namespace init_time_ns;
@@ -95,7 +95,10 @@ static __always_inline struct time_namespace *current_time_ns(void)
 	if (!static_branch_unlikely(&time_ns_in_use))
 		return NULL;
 	ns = current->nsproxy->time_ns;
-	return ns->shifted ? ns : NULL;
+	/* The host's tasks test the pointer only: no load of init_time_ns. */
+	if (ns == &init_time_ns || !ns->shifted)
+		return NULL;
+	return ns;
 }
 
 static inline const struct timespec64 *time_ns_offset(struct time_namespace *ns,
@@ -163,7 +166,7 @@ static __always_inline ktime_t time_ns_to_host(clockid_t clock, ktime_t tim)
 
 /*
  * For a conversion made later by another task (io_uring): current's
- * namespace, referenced, or NULL for the initial one.
+ * namespace, referenced, or NULL where current_time_ns() is NULL.
  */
 static inline struct time_namespace *time_ns_get_current(void)
 {

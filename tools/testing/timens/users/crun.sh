@@ -128,13 +128,13 @@ echo "$out" | sed 's/^/# crun run (offsets): /'
 check "crun run: a container with a time namespace and offsets runs" \
 	[ $status = 0 -a -n "$(get "$out" ns)" ]
 check "crun run: it is in a time namespace of its own" \
-	[ "$(get "$out" ns)" != "$(ns_inode self)" ]
+	[ -n "$(get "$out" ns)" -a "$(get "$out" ns)" != "$(ns_inode self)" ]
 check "crun run: its offsets are the configured ones" \
 	[ "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "$MONO/$BOOT" ]
 check "crun run: vDSO and system call clocks and /proc/uptime are shifted" \
 	shifted "$out" $MONO $BOOT
 check "crun run: the container runs the time namespace vDSO image" \
-	[ "$(get "$out" vdso)" != "$host_vdso" ]
+	[ -n "$(get "$out" vdso)" -a "$(get "$out" vdso)" != "$host_vdso" ]
 
 # A long-running container and a process added with "crun exec".
 spec "$MONO $BOOT" /bin/sleep 120
@@ -154,8 +154,9 @@ check "crun exec: runs in the container's time namespace" \
 check "crun exec: it sees the container's shifted clocks" \
 	shifted "$out" $MONO $BOOT
 out2=$($CRUN exec ct-exec /bin/ct_clocks 2>&1)
+status=$?
 check "crun exec: a second exec joins the same namespace (no EACCES)" \
-	[ $? = 0 -a "$(get "$out2" ns)" = "$(get "$out" ns)" ]
+	[ $status = 0 -a -n "$(get "$out2" ns)" -a "$(get "$out2" ns)" = "$(get "$out" ns)" ]
 $CRUN kill ct-exec KILL > /dev/null 2>&1
 sleep 1
 $CRUN delete -f ct-exec > /dev/null 2>&1
@@ -167,7 +168,7 @@ out=$($CRUN run -b "$b" ct-zero 2>&1)
 status=$?
 echo "$out" | sed 's/^/# crun run (no offsets): /'
 check "crun run, no offsets: a time namespace of its own, offsets zero" \
-	[ $status = 0 -a "$(get "$out" ns)" != "$(ns_inode self)" -a \
+	[ $status = 0 -a -n "$(get "$out" ns)" -a "$(get "$out" ns)" != "$(ns_inode self)" -a \
 	  "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "0/0" ]
 check "crun run, no offsets: its clocks are the host's" \
 	shifted "$out" 0 0
@@ -191,7 +192,7 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 status=$?
 echo "$out" | sed 's/^/# crun run (rootless): /'
 check "crun run, rootless: an unprivileged user's container with offsets runs" \
-	[ $status = 0 -a "$(get "$out" ns)" != "$(ns_inode self)" -a \
+	[ $status = 0 -a -n "$(get "$out" ns)" -a "$(get "$out" ns)" != "$(ns_inode self)" -a \
 	  "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "$MONO/$BOOT" ]
 check "crun run, rootless: its clocks are shifted" \
 	shifted "$out" $MONO $BOOT

@@ -8,7 +8,7 @@
  *	monotonic <vDSO ns> <system call ns>
  *	boottime <vDSO ns> <system call ns>
  *	uptime <whole seconds of /proc/uptime>
- *	vdso <FNV-1a hash of the bytes of [vdso]>
+ *	vdso <FNV-1a hash of the bytes of [vdso]> (no line without one)
  *	offsets <the lines of /proc/self/timens_offsets, joined>
  *
  * Equal [vdso] hashes in two processes mean the same image.
@@ -39,6 +39,7 @@ static long long syscall_ns(clockid_t clock)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* 0 if there is no [vdso] to hash. */
 static unsigned long long vdso_hash(void)
 {
 	unsigned long long h = 14695981039346656037ULL;
@@ -55,6 +56,8 @@ static unsigned long long vdso_hash(void)
 			end = b;
 		}
 	fclose(f);
+	if (start == end)
+		return 0;
 	for (a = start; a < end; a++) {
 		h ^= *(const unsigned char *)a;
 		h *= 1099511628211ULL;
@@ -83,7 +86,8 @@ int main(void)
 		fclose(f);
 	}
 	printf("uptime %lld\n", (long long)up);
-	printf("vdso %016llx\n", vdso_hash());
+	if (vdso_hash())
+		printf("vdso %016llx\n", vdso_hash());
 	f = fopen("/proc/self/timens_offsets", "r");
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {

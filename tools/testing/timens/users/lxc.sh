@@ -78,13 +78,14 @@ check "lxc-execute: vDSO and system call clocks and /proc/uptime are shifted" \
 
 lxc-start $LXC -n ct-start -o "$b/start.log" -d
 status=$?
-lxc-wait -P "$b/lxc" -n ct-start -s RUNNING -t 30
+lxc-wait -P "$b/lxc" -n ct-start -s RUNNING -t 30 || say "lxc-wait: not RUNNING"
 pid=$(lxc-info -P "$b/lxc" -n ct-start -p -H 2>/dev/null)
 say "lxc-start: status $status, init ${pid:-none}"
 check "lxc-start: a container with lxc.time.offset.* starts" \
 	[ $status = 0 -a -n "$pid" ]
+offsets=$(awk '{ printf "%s/", $2 }' "/proc/${pid:-0}/timens_offsets" 2>/dev/null)
 check "lxc-start: its init has the offsets" \
-	[ -n "$pid" ] && [ "$(awk '{ printf "%s/", $2 }' "/proc/$pid/timens_offsets")" = "$MONO/$BOOT/" ]
+	[ -n "$pid" -a "$offsets" = "$MONO/$BOOT/" ]
 # RUNNING comes before the init has its rootfs: until then an attached
 # program does not see the container's /tmp. Try for a while.
 for try in $(seq 20); do
