@@ -101,7 +101,7 @@ shifted()
 	local h_mono h_boot m ms bt bs up k
 
 	for k in monotonic boottime uptime; do
-		[ -n "$(get "$1" $k)" ] || return 1
+		[ -n "$(get "$1" $k)" ] || { say "expected a $k line, got none"; return 1; }
 	done
 	h_mono=$(get "$host" monotonic)
 	h_boot=$(get "$host" boottime)
@@ -112,11 +112,11 @@ shifted()
 	up=$(( $(get "$1" uptime) - $3 ))
 	for v in $m $ms; do
 		within "$v" $((h_mono / 1000000000)) $((h_mono / 1000000000 + 60)) ||
-			return 1
+			{ say "expected monotonic - $2 s in [host, host + 60 s], got $v s, host $((h_mono / 1000000000)) s"; return 1; }
 	done
 	for v in $bt $bs $up; do
 		within "$v" $((h_boot / 1000000000 - 1)) $((h_boot / 1000000000 + 60)) ||
-			return 1
+			{ say "expected boottime/uptime - $3 s in [host, host + 60 s], got $v s, host $((h_boot / 1000000000)) s"; return 1; }
 	done
 }
 

@@ -47,18 +47,20 @@ shifted()
 	local hm hb v k
 
 	for k in monotonic boottime uptime; do
-		[ -n "$(get "$1" $k)" ] || return 1
+		[ -n "$(get "$1" $k)" ] || { say "expected a $k line, got none"; return 1; }
 	done
 	hm=$(( $(get "$host" monotonic) / 1000000000 ))
 	hb=$(( $(get "$host" boottime) / 1000000000 ))
 	for v in $(( $(get "$1" monotonic) / 1000000000 - MONO )) \
 		 $(( $(get "$1" monotonic 2) / 1000000000 - MONO )); do
-		within "$v" "$hm" $((hm + 60)) || return 1
+		within "$v" "$hm" $((hm + 60)) ||
+			{ say "expected monotonic - $MONO s in [host, host + 60 s], got $v s, host $hm s"; return 1; }
 	done
 	for v in $(( $(get "$1" boottime) / 1000000000 - BOOT )) \
 		 $(( $(get "$1" boottime 2) / 1000000000 - BOOT )) \
 		 $(( $(get "$1" uptime) - BOOT )); do
-		within "$v" $((hb - 1)) $((hb + 60)) || return 1
+		within "$v" $((hb - 1)) $((hb + 60)) ||
+			{ say "expected boottime/uptime - $BOOT s in [host, host + 60 s], got $v s, host $hb s"; return 1; }
 	done
 }
 
