@@ -31,6 +31,13 @@ def guest_script(programs, directory):
 	return '\n'.join(lines)
 
 
+def failure_detail(said, lines=3, width=400):
+	"""The last @lines comment lines a test printed before its result,
+	on one line: what a failure says it expected and got."""
+	text = ' | '.join(line for line in said[-lines:] if line)
+	return text if len(text) <= width else text[:width - 3] + '...'
+
+
 def parse(output, programs, suite):
 	"""[(status, name, detail)] for every test point of every program."""
 	results = []
@@ -56,7 +63,7 @@ def parse(output, programs, suite):
 			results.append((FAIL, name, 'did not run to completion '
 					'(guest died or hung)'))
 			continue
-		plan, points = None, []
+		plan, points, said = None, [], []
 		for line in chunk['lines']:
 			m = PLAN_RX.match(line)
 			if m and plan is None:
@@ -64,13 +71,16 @@ def parse(output, programs, suite):
 				continue
 			m = POINT_RX.match(line)
 			if not m:
+				if line.startswith('#'):
+					said.append(line.lstrip('# ').strip())
 				continue
+			why, said = failure_detail(said), []
 			failed, num, desc, directive, reason = m.groups()
 			desc = desc.strip() or f'test {num}'
 			if directive == 'SKIP':
 				results.append((SKIP, f'{name}: {desc}', reason or ''))
 			elif failed and directive != 'TODO':
-				results.append((FAIL, f'{name}: {desc}', ''))
+				results.append((FAIL, f'{name}: {desc}', why))
 			else:
 				results.append((PASS, f'{name}: {desc}', ''))
 			points.append(num)

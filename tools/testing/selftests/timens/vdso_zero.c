@@ -8,7 +8,7 @@
  *
  * The instructions are counted by single-stepping a child through one
  * call of __vdso_clock_gettime: every stop from its entry until the IP
- * leaves [vdso] is one instruction.
+ * leaves [vdso] is one instruction, and a loop counts once.
  *
  * Built as a 64-bit and as a 32-bit program.
  */
@@ -26,11 +26,13 @@
 #endif
 
 /*
- * Far more than the steps from the stop to the end of the call, retries
- * included: under single-stepping, a 32-bit call may be retried for
- * thousands of steps before it finds the clock data unchanged.
+ * Far more than the steps of one call: a retried loop is run through
+ * at full speed (see skip_loop()), so a call takes about 100 steps.
  */
-#define MAX_STEPS	200000
+#define MAX_STEPS	2000
+
+/* Exits of one loop at most; a vDSO loop has a handful. */
+#define MAX_EXITS	16
 
 #define KIND_ARG	"--vdso-kind"
 
@@ -55,14 +57,125 @@ static const struct vdso_clk count_clks[] = {
 
 static const struct timens_off zero_off;
 
+/* The byte of the child @pid at @addr, through aligned words; -1 on error. */
+static int peek_byte(pid_t pid, unsigned long addr)
+{
+	unsigned long word, at = addr & ~(sizeof(long) - 1);
+
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)at, NULL);
+	if (errno)
+		return -1;
+	return (word >> (8 * (addr - at))) & 0xff;
+}
+
+static int poke_byte(pid_t pid, unsigned long addr, unsigned char byte)
+{
+	unsigned long word, at = addr & ~(sizeof(long) - 1);
+	unsigned int shift = 8 * (addr - at);
+
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)at, NULL);
+	if (errno)
+		return -1;
+	word = (word & ~(0xffUL << shift)) | ((unsigned long)byte << shift);
+	return ptrace(PTRACE_POKETEXT, pid, (void *)at, (void *)word) ? -1 : 0;
+}
+
+/*
+ * The other way out of the conditional jump at @ip, the one not taken
+ * to @next: 0 if @ip is not a jcc in one of the two forms compilers
+ * emit (0x7X rel8, 0x0f 0x8X rel32).
+ */
+static unsigned long jcc_other(pid_t pid, unsigned long ip, unsigned long next)
+{
+	unsigned long target, after;
+	int op = peek_byte(pid, ip), i, b;
+	int32_t rel = 0;
+
+	if (op >= 0x70 && op <= 0x7f) {
+		b = peek_byte(pid, ip + 1);
+		if (b < 0)
+			return 0;
+		after = ip + 2;
+		target = after + (int8_t)b;
+	} else if (op == 0x0f) {
+		b = peek_byte(pid, ip + 1);
+		if (b < 0x80 || b > 0x8f)
+			return 0;
+		for (i = 0; i < 4; i++) {
+			b = peek_byte(pid, ip + 2 + i);
+			if (b < 0)
+				return 0;
+			rel |= (uint32_t)b << (8 * i);
+		}
+		after = ip + 6;
+		target = after + rel;
+	} else {
+		return 0;
+	}
+	return next == target ? after : target;
+}
+
+/*
+ * Under single-stepping a call takes long enough (about 200 us a step
+ * under an emulator) for the kernel to update the clock data in the
+ * middle of nearly every loop of the vDSO's seqcount, which it then
+ * runs again, and a slow machine may never get through. The child @pid
+ * has come back to path[@head], the head of a loop whose body,
+ * path[@head..@n - 1], it has just been round: put a breakpoint on the
+ * other way out of every conditional jump of the body, let the child
+ * run the loop at full speed, and leave it on the exit it took. The
+ * path is cut back to the jump that took it, as if the loop had been
+ * run once: returns the new length, or -1 on error, or 0 if no exit of
+ * the body is known (the caller steps on).
+ */
+static long skip_loop(pid_t pid, const unsigned long *path, long head, long n)
+{
+	unsigned long exit_at[MAX_EXITS], from[MAX_EXITS], other, ip = 0;
+	int saved[MAX_EXITS], status, hit = -1;
+	long i, j, nr = 0;
+
+	for (i = head; i < n && nr < MAX_EXITS; i++) {
+		other = jcc_other(pid, path[i], i + 1 < n ? path[i + 1] : path[head]);
+		for (j = head; other && j < n && path[j] != other; j++)
+			;
+		if (!other || j < n || other < vdso.start || other >= vdso.end)
+			continue;
+		exit_at[nr] = other;
+		from[nr] = i;
+		saved[nr] = peek_byte(pid, other);
+		if (saved[nr] < 0 || poke_byte(pid, other, 0xcc))
+			goto restore;
+		nr++;
+	}
+	if (!nr)
+		return 0;
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL) ||
+	    waitpid(pid, &status, 0) != pid ||
+	    !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+		goto restore;
+	errno = 0;
+	ip = ptrace(PTRACE_PEEKUSER, pid, (void *)REG_IP, NULL) - 1;
+	for (i = 0; !errno && i < nr; i++)
+		if (exit_at[i] == ip)
+			hit = i;
+restore:
+	for (i = nr - 1; i >= 0; i--)
+		if (poke_byte(pid, exit_at[i], saved[i]))
+			hit = -1;
+	if (hit < 0 ||
+	    ptrace(PTRACE_POKEUSER, pid, (void *)REG_IP, (void *)ip))
+		return -1;
+	return from[hit] + 1;
+}
+
 /*
  * The instructions on the path of one __vdso_clock_gettime(@clk) call
  * made by a new child, in the caller's time_ns_for_children; -1 on
- * error. Under single-stepping a call takes long enough for the kernel
- * to update the clock data in the middle of it, and the vDSO then reads
- * it again: an instruction met a second time closes a loop, which is
- * dropped from the path, so that the count does not depend on how often
- * the call was retried.
+ * error. An instruction met a second time closes a loop, which is
+ * dropped from the path (see skip_loop()), so that the count does not
+ * depend on how often the call was retried.
  */
 static long count_call(clockid_t clk, int *looped)
 {
@@ -98,7 +211,17 @@ static long count_call(clockid_t clk, int *looped)
 		if (in_call) {
 			for (i = 0; i < n && path[i] != ip; i++)
 				;
-			*looped |= i < n;
+			if (i < n) {
+				long cut = skip_loop(pid, path, i, n);
+
+				*looped = 1;
+				if (cut < 0)
+					goto fail;
+				if (cut > 0) {
+					n = cut;
+					continue;
+				}
+			}
 			path[i] = ip;
 			n = i + 1;
 		}
