@@ -18,6 +18,7 @@
 # no "crun checkpoint"; criu.sh tests CRIU itself.
 
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/ct_clocks.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 MONO=86400
@@ -83,42 +84,9 @@ with open(path, 'w') as f:
 EOF
 }
 
-# get OUTPUT KEY [N]: field N (default 1) after KEY in ct_clocks' output.
-get()
-{
-	echo "$1" | awk -v k="$2" -v n="${3:-1}" '$1 == k { print $(n + 1); exit }'
-}
-
 host=$("$here/ct_clocks")
-host_vdso=$(get "$host" vdso)
+host_vdso=$(ct_get "$host" vdso)
 say "host: $(echo $host)"
-
-# shifted OUTPUT MONO BOOT: monotonic and boottime, from the vDSO and
-# the system call, and /proc/uptime, are the host's plus the offsets
-# (the host's, read into $host just before, to within a minute after).
-shifted()
-{
-	local h_mono h_boot m ms bt bs up k
-
-	for k in monotonic boottime uptime; do
-		[ -n "$(get "$1" $k)" ] || { say "expected a $k line, got none"; return 1; }
-	done
-	h_mono=$(get "$host" monotonic)
-	h_boot=$(get "$host" boottime)
-	m=$(( $(get "$1" monotonic) / 1000000000 - $2 ))
-	ms=$(( $(get "$1" monotonic 2) / 1000000000 - $2 ))
-	bt=$(( $(get "$1" boottime) / 1000000000 - $3 ))
-	bs=$(( $(get "$1" boottime 2) / 1000000000 - $3 ))
-	up=$(( $(get "$1" uptime) - $3 ))
-	for v in $m $ms; do
-		within "$v" $((h_mono / 1000000000)) $((h_mono / 1000000000 + 60)) ||
-			{ say "expected monotonic - $2 s in [host, host + 60 s], got $v s, host $((h_mono / 1000000000)) s"; return 1; }
-	done
-	for v in $bt $bs $up; do
-		within "$v" $((h_boot / 1000000000 - 1)) $((h_boot / 1000000000 + 60)) ||
-			{ say "expected boottime/uptime - $3 s in [host, host + 60 s], got $v s, host $((h_boot / 1000000000)) s"; return 1; }
-	done
-}
 
 spec "$MONO $BOOT" /bin/ct_clocks
 host=$("$here/ct_clocks")
@@ -126,15 +94,15 @@ out=$($CRUN run -b "$b" ct-offsets 2>&1)
 status=$?
 echo "$out" | sed 's/^/# crun run (offsets): /'
 check "crun run: a container with a time namespace and offsets runs" \
-	[ $status = 0 -a -n "$(get "$out" ns)" ]
+	[ $status = 0 -a -n "$(ct_get "$out" ns)" ]
 check "crun run: it is in a time namespace of its own" \
-	[ -n "$(get "$out" ns)" -a "$(get "$out" ns)" != "$(ns_inode self)" ]
+	[ -n "$(ct_get "$out" ns)" -a "$(ct_get "$out" ns)" != "$(ns_inode self)" ]
 check "crun run: its offsets are the configured ones" \
-	[ "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "$MONO/$BOOT" ]
+	[ "$(ct_get "$out" offsets 2)/$(ct_get "$out" offsets 5)" = "$MONO/$BOOT" ]
 check "crun run: vDSO and system call clocks and /proc/uptime are shifted" \
-	shifted "$out" $MONO $BOOT
+	ct_shifted "$out" $MONO $BOOT
 check "crun run: the container runs the time namespace vDSO image" \
-	[ -n "$(get "$out" vdso)" -a "$(get "$out" vdso)" != "$host_vdso" ]
+	[ -n "$(ct_get "$out" vdso)" -a "$(ct_get "$out" vdso)" != "$host_vdso" ]
 
 # A long-running container and a process added with "crun exec".
 spec "$MONO $BOOT" /bin/sleep 120
@@ -150,13 +118,13 @@ out=$($CRUN exec ct-exec /bin/ct_clocks 2>&1)
 status=$?
 echo "$out" | sed 's/^/# crun exec: /'
 check "crun exec: runs in the container's time namespace" \
-	[ $status = 0 -a -n "$pid" -a "$(get "$out" ns)" = "$(ns_inode "$pid")" ]
+	[ $status = 0 -a -n "$pid" -a "$(ct_get "$out" ns)" = "$(ns_inode "$pid")" ]
 check "crun exec: it sees the container's shifted clocks" \
-	shifted "$out" $MONO $BOOT
+	ct_shifted "$out" $MONO $BOOT
 out2=$($CRUN exec ct-exec /bin/ct_clocks 2>&1)
 status=$?
 check "crun exec: a second exec joins the same namespace (no EACCES)" \
-	[ $status = 0 -a -n "$(get "$out2" ns)" -a "$(get "$out2" ns)" = "$(get "$out" ns)" ]
+	[ $status = 0 -a -n "$(ct_get "$out2" ns)" -a "$(ct_get "$out2" ns)" = "$(ct_get "$out" ns)" ]
 $CRUN kill ct-exec KILL > /dev/null 2>&1
 sleep 1
 $CRUN delete -f ct-exec > /dev/null 2>&1
@@ -168,12 +136,12 @@ out=$($CRUN run -b "$b" ct-zero 2>&1)
 status=$?
 echo "$out" | sed 's/^/# crun run (no offsets): /'
 check "crun run, no offsets: a time namespace of its own, offsets zero" \
-	[ $status = 0 -a -n "$(get "$out" ns)" -a "$(get "$out" ns)" != "$(ns_inode self)" -a \
-	  "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "0/0" ]
+	[ $status = 0 -a -n "$(ct_get "$out" ns)" -a "$(ct_get "$out" ns)" != "$(ns_inode self)" -a \
+	  "$(ct_get "$out" offsets 2)/$(ct_get "$out" offsets 5)" = "0/0" ]
 check "crun run, no offsets: its clocks are the host's" \
-	shifted "$out" 0 0
+	ct_shifted "$out" 0 0
 check "crun run, no offsets: it runs the host's vDSO image, byte for byte" \
-	[ "$(get "$out" vdso)" = "$host_vdso" ]
+	[ "$(ct_get "$out" vdso)" = "$host_vdso" ]
 
 # Rootless: the same container started by an unprivileged user, crun
 # making a user namespace that maps that user to root, with its own
@@ -192,10 +160,10 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
 status=$?
 echo "$out" | sed 's/^/# crun run (rootless): /'
 check "crun run, rootless: an unprivileged user's container with offsets runs" \
-	[ $status = 0 -a -n "$(get "$out" ns)" -a "$(get "$out" ns)" != "$(ns_inode self)" -a \
-	  "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "$MONO/$BOOT" ]
+	[ $status = 0 -a -n "$(ct_get "$out" ns)" -a "$(ct_get "$out" ns)" != "$(ns_inode self)" -a \
+	  "$(ct_get "$out" offsets 2)/$(ct_get "$out" offsets 5)" = "$MONO/$BOOT" ]
 check "crun run, rootless: its clocks are shifted" \
-	shifted "$out" $MONO $BOOT
+	ct_shifted "$out" $MONO $BOOT
 
 rm -rf "$b" /tmp/crun-rootless
 finish

@@ -9,6 +9,7 @@
 # ours, so ct_clocks writes to a file in its rootfs.
 
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/ct_clocks.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 MONO=86400
@@ -35,35 +36,6 @@ lxc.init.cmd = /bin/sleep 900
 EOF
 LXC="-P $b/lxc -f $b/ct.conf"
 
-get()
-{
-	echo "$1" | awk -v k="$2" -v n="${3:-1}" '$1 == k { print $(n + 1); exit }'
-}
-
-# shifted OUTPUT: the clocks and /proc/uptime are the host's (read just
-# before into $host) plus the offsets.
-shifted()
-{
-	local hm hb v k
-
-	for k in monotonic boottime uptime; do
-		[ -n "$(get "$1" $k)" ] || { say "expected a $k line, got none"; return 1; }
-	done
-	hm=$(( $(get "$host" monotonic) / 1000000000 ))
-	hb=$(( $(get "$host" boottime) / 1000000000 ))
-	for v in $(( $(get "$1" monotonic) / 1000000000 - MONO )) \
-		 $(( $(get "$1" monotonic 2) / 1000000000 - MONO )); do
-		within "$v" "$hm" $((hm + 60)) ||
-			{ say "expected monotonic - $MONO s in [host, host + 60 s], got $v s, host $hm s"; return 1; }
-	done
-	for v in $(( $(get "$1" boottime) / 1000000000 - BOOT )) \
-		 $(( $(get "$1" boottime 2) / 1000000000 - BOOT )) \
-		 $(( $(get "$1" uptime) - BOOT )); do
-		within "$v" $((hb - 1)) $((hb + 60)) ||
-			{ say "expected boottime/uptime - $BOOT s in [host, host + 60 s], got $v s, host $hb s"; return 1; }
-	done
-}
-
 host=$("$here/ct_clocks")
 lxc-execute $LXC -n ct-exec -o "$b/execute.log" -- \
 	/bin/sh -c '/bin/ct_clocks > /tmp/execute.out 2>&1'
@@ -71,12 +43,12 @@ status=$?
 out=$(cat "$b/rootfs/tmp/execute.out" 2>/dev/null)
 echo "$out" | sed 's/^/# lxc-execute: /'
 check "lxc-execute: a container with lxc.time.offset.* runs" \
-	[ $status = 0 -a -n "$(get "$out" ns)" ]
+	[ $status = 0 -a -n "$(ct_get "$out" ns)" ]
 check "lxc-execute: it is in a time namespace of its own, with the offsets" \
-	[ "$(get "$out" ns)" != "$(ns_inode self)" -a \
-	  "$(get "$out" offsets 2)/$(get "$out" offsets 5)" = "$MONO/$BOOT" ]
+	[ "$(ct_get "$out" ns)" != "$(ns_inode self)" -a \
+	  "$(ct_get "$out" offsets 2)/$(ct_get "$out" offsets 5)" = "$MONO/$BOOT" ]
 check "lxc-execute: vDSO and system call clocks and /proc/uptime are shifted" \
-	shifted "$out"
+	ct_shifted "$out" $MONO $BOOT
 
 lxc-start $LXC -n ct-start -o "$b/start.log" -d
 status=$?
@@ -108,11 +80,11 @@ out=$(cat "$b/rootfs/tmp/attach.out" 2>/dev/null)
 echo "$out" | sed 's/^/# lxc-attach: /'
 say "lxc-attach: status $status, try $try, $(echo "$out" | grep -c .) lines of output"
 check "lxc-attach: runs in the container's time namespace" \
-	[ $status = 0 -a -n "$pid" -a "$(get "$out" ns)" = "$(ns_inode "$pid")" ]
+	[ $status = 0 -a -n "$pid" -a "$(ct_get "$out" ns)" = "$(ns_inode "$pid")" ]
 check "lxc-attach: it sees the container's shifted clocks" \
-	shifted "$out"
+	ct_shifted "$out" $MONO $BOOT
 check "lxc-attach: the container runs the time namespace vDSO image" \
-	[ -n "$(get "$out" vdso)" -a "$(get "$out" vdso)" != "$(get "$host" vdso)" ]
+	[ -n "$(ct_get "$out" vdso)" -a "$(ct_get "$out" vdso)" != "$(ct_get "$host" vdso)" ]
 lxc-stop -P "$b/lxc" -n ct-start -k > /dev/null 2>&1
 
 rm -rf "$b"
