@@ -31,10 +31,18 @@ def guest_script(programs, directory):
 	return '\n'.join(lines)
 
 
+# What kselftest_harness prints around every test: no news of a failure.
+HARNESS_RX = re.compile(r'^(RUN|OK|FAIL|SKIP|PASSED|FAILED)\b|'
+			r': Test (failed|terminated)')
+
+
 def failure_detail(said, lines=3, width=400):
-	"""The last @lines comment lines a test printed before its result,
-	on one line: what a failure says it expected and got."""
-	text = ' | '.join(line for line in said[-lines:] if line)
+	"""What a failed test said of its failure, on one line: the
+	harness's "Expected" lines first, else the last @lines comment
+	lines it printed before its result."""
+	said = [line for line in said if line and not HARNESS_RX.search(line)]
+	expected = [line for line in said if ':Expected ' in line]
+	text = ' | '.join((expected or said)[-lines:])
 	return text if len(text) <= width else text[:width - 3] + '...'
 
 

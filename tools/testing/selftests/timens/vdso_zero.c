@@ -49,11 +49,11 @@ static const struct vdso_clk count_clks[] = {
 #define NR_COUNT_CLKS ARRAY_SIZE(count_clks)
 
 /*
- * A try that went round a loop (a retry) may keep a second copy of the
- * loop's head the compiler made: up to COUNT_TRIES tries for one that
- * did not, else the fewest.
+ * The fewest of COUNT_TRIES tries: about one call in 200 runs the
+ * nanosecond carry once more (the reading crossed a second since the
+ * last tick), which is not a loop and adds its instructions.
  */
-#define COUNT_TRIES	10
+#define COUNT_TRIES	3
 
 static const struct timens_off zero_off;
 
@@ -117,6 +117,9 @@ static unsigned long jcc_other(pid_t pid, unsigned long ip, unsigned long next)
 	return next == target ? after : target;
 }
 
+/* skip_loop()'s child has exited, and been reaped. */
+#define CHILD_GONE	(-2)
+
 /*
  * Under single-stepping a call takes long enough (about 200 us a step
  * under an emulator) for the kernel to update the clock data in the
@@ -127,21 +130,40 @@ static unsigned long jcc_other(pid_t pid, unsigned long ip, unsigned long next)
  * other way out of every conditional jump of the body, let the child
  * run the loop at full speed, and leave it on the exit it took. The
  * path is cut back to the jump that took it, as if the loop had been
- * run once: returns the new length, or -1 on error, or 0 if no exit of
- * the body is known (the caller steps on).
+ * run once (a jump whose both ways are in the body may then have gone
+ * the other way: the count is that of the way met first).
+ *
+ * Only the jcc forms compilers emit are decoded (see jcc_other()); the
+ * loops of today's images have no other conditional jump.
+ *
+ * Returns the new length; 0 if no exit is known or there are more than
+ * MAX_EXITS, and the caller steps on; -1 on error, or if the exit taken
+ * is shared by two jumps (which one took it is unknown); CHILD_GONE.
  */
 static long skip_loop(pid_t pid, const unsigned long *path, long head, long n)
 {
-	unsigned long exit_at[MAX_EXITS], from[MAX_EXITS], other, ip = 0;
+	unsigned long exit_at[MAX_EXITS], other, ip = 0;
+	long from[MAX_EXITS], i, j, k, nr = 0;
 	int saved[MAX_EXITS], status, hit = -1;
-	long i, j, nr = 0;
+	bool unsure = false;
 
-	for (i = head; i < n && nr < MAX_EXITS; i++) {
+	for (i = head; i < n; i++) {
 		other = jcc_other(pid, path[i], i + 1 < n ? path[i + 1] : path[head]);
 		for (j = head; other && j < n && path[j] != other; j++)
 			;
 		if (!other || j < n || other < vdso.start || other >= vdso.end)
 			continue;
+		for (k = 0; k < nr && exit_at[k] != other; k++)
+			;
+		if (k < nr) {
+			/* Two ways to one exit: which was taken is unknown. */
+			from[k] = -1;
+			continue;
+		}
+		if (nr == MAX_EXITS) {
+			unsure = true;
+			goto restore;
+		}
 		exit_at[nr] = other;
 		from[nr] = i;
 		saved[nr] = peek_byte(pid, other);
@@ -152,8 +174,11 @@ static long skip_loop(pid_t pid, const unsigned long *path, long head, long n)
 	if (!nr)
 		return 0;
 	if (ptrace(PTRACE_CONT, pid, NULL, NULL) ||
-	    waitpid(pid, &status, 0) != pid ||
-	    !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
+	    waitpid(pid, &status, 0) != pid)
+		goto restore;
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		return CHILD_GONE;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
 		goto restore;
 	errno = 0;
 	ip = ptrace(PTRACE_PEEKUSER, pid, (void *)REG_IP, NULL) - 1;
@@ -163,11 +188,13 @@ static long skip_loop(pid_t pid, const unsigned long *path, long head, long n)
 restore:
 	for (i = nr - 1; i >= 0; i--)
 		if (poke_byte(pid, exit_at[i], saved[i]))
-			hit = -1;
+			return -1;
+	if (unsure)
+		return 0;
 	if (hit < 0 ||
 	    ptrace(PTRACE_POKEUSER, pid, (void *)REG_IP, (void *)ip))
 		return -1;
-	return from[hit] + 1;
+	return from[hit] < 0 ? -1 : from[hit] + 1;
 }
 
 /*
@@ -177,15 +204,14 @@ restore:
  * dropped from the path (see skip_loop()), so that the count does not
  * depend on how often the call was retried.
  */
-static long count_call(clockid_t clk, int *looped)
+static long count_call(clockid_t clk)
 {
 	unsigned long ip, entry = (unsigned long)vdso.gettime;
 	static unsigned long path[MAX_STEPS];
-	long n = 0, i, steps;
+	long n = 0, i, steps, cut;
 	int status, in_call = 0;
 	pid_t pid;
 
-	*looped = 0;
 	pid = fork();
 	if (pid < 0)
 		return -1;
@@ -211,16 +237,14 @@ static long count_call(clockid_t clk, int *looped)
 		if (in_call) {
 			for (i = 0; i < n && path[i] != ip; i++)
 				;
-			if (i < n) {
-				long cut = skip_loop(pid, path, i, n);
-
-				*looped = 1;
-				if (cut < 0)
-					goto fail;
-				if (cut > 0) {
-					n = cut;
-					continue;
-				}
+			cut = i < n ? skip_loop(pid, path, i, n) : 0;
+			if (cut == CHILD_GONE)
+				return -1;
+			if (cut < 0)
+				goto fail;
+			if (cut > 0) {
+				n = cut;
+				continue;
 			}
 			path[i] = ip;
 			n = i + 1;
@@ -228,6 +252,8 @@ static long count_call(clockid_t clk, int *looped)
 		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) ||
 		    waitpid(pid, &status, 0) != pid)
 			goto fail;
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return -1;
 		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
 			goto fail;
 	}
@@ -248,17 +274,14 @@ fail:
 static void count_calls(long counts[NR_COUNT_CLKS])
 {
 	unsigned int i, try;
-	int looped;
 	long n;
 
 	for (i = 0; i < NR_COUNT_CLKS; i++) {
 		counts[i] = -1;
 		for (try = 0; try < COUNT_TRIES; try++) {
-			n = count_call(count_clks[i].id, &looped);
+			n = count_call(count_clks[i].id);
 			if (n > 0 && (counts[i] < 0 || n < counts[i]))
 				counts[i] = n;
-			if (n > 0 && !looped)
-				break;
 		}
 	}
 }

@@ -75,7 +75,8 @@ for try in $(seq 20); do
 	[ $status = 0 -a -s "$b/rootfs/tmp/attach.out" ] && break
 	sleep 1
 done
-[ $status = 0 ] || sed 's/^/# lxc-attach log: /' "$b/attach.log" "$b/attach.std"
+[ $status = 0 -a -s "$b/rootfs/tmp/attach.out" ] ||
+	sed 's/^/# lxc-attach log: /' "$b/attach.log" "$b/attach.std"
 out=$(cat "$b/rootfs/tmp/attach.out" 2>/dev/null)
 echo "$out" | sed 's/^/# lxc-attach: /'
 say "lxc-attach: status $status, try $try, $(echo "$out" | grep -c .) lines of output"
