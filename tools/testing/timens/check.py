@@ -698,7 +698,7 @@ def icount_pair(tools, a, b, bits, clock, entry, how, n, rounds):
 
 def check_icount(res):
 	"""The host pays at most a NOP, a namespace at most NS_BUDGET
-	instructions: count them, deterministically, by single-stepping each
+	instructions and fewer than upstream's: count them, deterministically, by single-stepping each
 	built vDSO image on a synthetic VVAR (bench/vdso_icount.c)."""
 	tools = icount_tools()
 	table = ['| image | clock | ' + ' | '.join(ICOUNT_CELLS) + ' |',
@@ -716,9 +716,10 @@ def check_icount(res):
 			res.add(PASS if host_ok and ns_ok else FAIL,
 				f'vdso: {image} {name} reads the right time in every image',
 				'' if host_ok and ns_ok else str(got))
-			base, host, ns = (got[k][0] for k in ('stripped', 'ours host',
-							      'ours ns'))
-			if None in (base, host, ns):
+			base, host, ns, up_host, up_ns = (got[k][0] for k in (
+				'stripped', 'ours host', 'ours ns', 'upstream host',
+				'upstream ns'))
+			if None in (base, host, ns, up_host, up_ns):
 				res.add(FAIL, f'vdso: {image} {name} instruction counts',
 					str(got))
 				continue
@@ -729,6 +730,10 @@ def check_icount(res):
 				f'vdso: {image} {name} namespace cost at most '
 				f'{NS_BUDGET} instructions',
 				f'{host} host, {ns} in a namespace')
+			res.add(PASS if ns - host < up_ns - up_host else FAIL,
+				f'vdso: {image} {name} a namespace pays less than '
+				'upstream\'s',
+				f'ours +{ns - host}, upstream +{up_ns - up_host}')
 	with open(os.path.join(BUILD, 'vdso-icount.md'), 'w') as f:
 		f.write('\n'.join(table) + '\n')
 	print('\n'.join(table), flush=True)

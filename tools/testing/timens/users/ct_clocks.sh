@@ -10,6 +10,13 @@ ct_get()
 	echo "$1" | awk -v k="$2" -v n="${3:-1}" '$1 == k { print $(n + 1); exit }'
 }
 
+# ct_offsets OUTPUT: the monotonic and boottime offsets' seconds, as
+# MONO/BOOT, from the offsets line (timens_offsets on one line).
+ct_offsets()
+{
+	echo "$(ct_get "$1" offsets 2)/$(ct_get "$1" offsets 5)"
+}
+
 # ct_num OUTPUT KEY N WHO: the field, if it is an integer; else say
 # what is missing and fail.
 ct_num()
