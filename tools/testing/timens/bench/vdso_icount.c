@@ -27,6 +27,13 @@
  * single calls each after the image and the VVAR area are flushed from
  * the caches (TSC ticks, the mode in buckets of 1% of the median).
  *
+ * When it times calls, it first applies the image's RDTSC alternatives as
+ * the kernel would on this CPU (RDTSCP, or LFENCE; RDTSC without it): a
+ * call then waits for the work before it as in a real process, where the
+ * bare RDTSC the image holds lets the CPU overlap calls and hides what
+ * the namespace's helper costs. The instruction count runs the image as
+ * built, the same on every machine.
+ *
  * With --hot-pair N ROUNDS or --cold-pair N ROUNDS first, two images are
  * compared in one process: IMAGE VVAR_START VDSO_DATA OFFSETS MODE for A,
  * the same five for B, then CLOCK [ENTRY]. Each round times A and B in
@@ -57,6 +64,7 @@
 #include <unistd.h>
 #include <linux/elf.h>
 #include <time.h>
+#include <cpuid.h>
 #include <x86intrin.h>
 
 #include "stats.h"
@@ -150,6 +158,74 @@ static void fill_host(struct vdata *vd, int clock)
 	}
 }
 
+static const shdr_t *section(const unsigned char *img, const char *name)
+{
+	const ehdr_t *eh = (const void *)img;
+	const shdr_t *sh = (const void *)(img + eh->e_shoff);
+	const char *names = (const char *)img + sh[eh->e_shstrndx].sh_offset;
+	int i;
+
+	for (i = 0; i < eh->e_shnum; i++)
+		if (!strcmp(names + sh[i].sh_name, name))
+			return &sh[i];
+	return NULL;
+}
+
+/* struct alt_instr of Linux 6.1, x86. */
+struct alt_instr {
+	int32_t instr_offset, repl_offset;
+	uint16_t cpuid;
+	uint8_t instrlen, replacementlen;
+} __attribute__((packed));
+
+static const unsigned char rdtscp[] = { 0x0f, 0x01, 0xf9 };
+static const unsigned char lfence_rdtsc[] = { 0x0f, 0xae, 0xe8, 0x0f, 0x31 };
+
+static int cpu_has_rdtscp(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1U << 27));
+}
+
+/*
+ * Make rdtsc_ordered() in @text what the kernel makes it on this CPU:
+ * of its alternatives, RDTSCP if the CPU has it, else LFENCE; RDTSC,
+ * padded with NOPs. Returns how many were applied.
+ */
+static int apply_rdtsc_alternatives(unsigned char *text,
+				    const unsigned char *img)
+{
+	static const unsigned char nops[][3] = {
+		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
+	};
+	const shdr_t *alt = section(img, ".altinstructions");
+	const unsigned char *want = cpu_has_rdtscp() ? rdtscp : lfence_rdtsc;
+	int want_len = want == rdtscp ? sizeof(rdtscp) : sizeof(lfence_rdtsc);
+	unsigned long i, n;
+	int applied = 0;
+
+	if (!alt)
+		return 0;
+	n = alt->sh_size / sizeof(struct alt_instr);
+	for (i = 0; i < n; i++) {
+		unsigned long at = alt->sh_addr + i * sizeof(struct alt_instr);
+		const struct alt_instr *a = (const void *)(img + alt->sh_offset +
+						i * sizeof(struct alt_instr));
+		unsigned char *instr = text + at + a->instr_offset;
+		const unsigned char *repl = text + at + 4 + a->repl_offset;
+		int pad = a->instrlen - a->replacementlen;
+
+		if (a->replacementlen != want_len ||
+		    memcmp(repl, want, want_len) || pad < 0 || pad > 3)
+			continue;
+		memcpy(instr, repl, want_len);
+		memcpy(instr + want_len, nops[pad], pad);
+		applied++;
+	}
+	return applied;
+}
+
 static unsigned long long now_ns(void)
 {
 	struct timespec t;
@@ -222,7 +298,8 @@ struct loaded {
  * Load @spec: IMAGE VVAR_START VDSO_DATA OFFSETS MODE, see the top, set
  * up for @clock and find @entry (NULL for the default).
  */
-static void load(struct loaded *l, char **spec, int clock, const char *entry)
+static void load(struct loaded *l, char **spec, int clock, const char *entry,
+		 int timed)
 {
 	long vdso_data, offsets;
 	const char *mode;
@@ -250,6 +327,11 @@ static void load(struct loaded *l, char **spec, int clock, const char *entry)
 		die("mmap");
 	l->text = l->area - l->vvar_start;
 	memcpy(l->text, l->img, l->size);
+	if (timed && !apply_rdtsc_alternatives(l->text, l->img)) {
+		fprintf(stderr, "vdso_icount: no RDTSC alternative in %s\n",
+			spec[0]);
+		exit(2);
+	}
 	if (mprotect(l->text, (l->size + PAGE - 1) & ~(PAGE - 1),
 		     PROT_READ | PROT_EXEC))
 		die("mprotect");
@@ -409,8 +491,8 @@ static int pair_main(int argc, char **argv)
 	steady(argv);
 	clock = atoi(argv[14]);
 	entry = default_entry(argc == 16 ? argv[15] : NULL);
-	load(&l[0], argv + 4, clock, entry);
-	load(&l[1], argv + 9, clock, entry);
+	load(&l[0], argv + 4, clock, entry, 1);
+	load(&l[1], argv + 9, clock, entry, 1);
 	v = calloc(n, sizeof(*v));
 	if (!v)
 		die("calloc");
@@ -465,7 +547,7 @@ int main(int argc, char **argv)
 #else
 	old32 = !strcmp(entry, "__vdso_clock_gettime");
 #endif
-	load(&l, argv + 1, clock, entry);
+	load(&l, argv + 1, clock, entry, timing != NULL);
 	if (timing && timed_calls > 0) {
 		time_calls(timing, timed_calls, l.area, -l.vvar_start + l.size,
 			   l.gettime, clock);
