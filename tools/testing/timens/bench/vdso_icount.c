@@ -176,7 +176,9 @@ struct alt_instr {
 	int32_t instr_offset, repl_offset;
 	uint16_t cpuid;
 	uint8_t instrlen, replacementlen;
-} __attribute__((packed));
+};
+
+static_assert(sizeof(struct alt_instr) == 12, "struct alt_instr is not 6.1's");
 
 static const unsigned char rdtscp[] = { 0x0f, 0x01, 0xf9 };
 static const unsigned char lfence_rdtsc[] = { 0x0f, 0xae, 0xe8, 0x0f, 0x31 };
@@ -547,7 +549,7 @@ int main(int argc, char **argv)
 #else
 	old32 = !strcmp(entry, "__vdso_clock_gettime");
 #endif
-	load(&l, argv + 1, clock, entry, timing != NULL);
+	load(&l, argv + 1, clock, entry, !!timing);
 	if (timing && timed_calls > 0) {
 		time_calls(timing, timed_calls, l.area, -l.vvar_start + l.size,
 			   l.gettime, clock);
