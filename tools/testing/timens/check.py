@@ -465,10 +465,10 @@ def check_twin_images(res):
 	the same instruction boundaries; and that the proof fails on a
 	forged twin."""
 	vdir = os.path.join(build.out_dir('ours'), 'arch/x86/entry/vdso')
-	for bits in ('64', '32'):
+	for bits in VDSO_BITS:
 		host = os.path.join(vdir, f'vdso{bits}.so')
 		twin = os.path.join(vdir, f'vdso{bits}-time-ns.so')
-		name = f'vdso: {bits}-bit twin images differ only at their sites'
+		name = f'vdso: {abi(bits)} twin images differ only at their sites'
 		if not os.path.exists(twin):
 			res.add(FAIL, name, f'{os.path.basename(twin)} was not built')
 			continue
@@ -491,7 +491,7 @@ def check_twin_images(res):
 				f.write(b)
 			ok, detail = twin_proof(host, forged)
 		res.add(FAIL if ok else PASS,
-			f'vdso: the {bits}-bit twin proof fails on a forged one-byte difference',
+			f'vdso: the {abi(bits)} twin proof fails on a forged one-byte difference',
 			f'byte {at:#x} flipped: {detail}')
 
 
@@ -612,7 +612,22 @@ def vdso_symbols(dbg):
 
 # The images counted: (name, bits, entry point; None for the default).
 ICOUNT_IMAGES = [('64-bit', '64', None), ('32-bit', '32', None),
-		 ('32-bit old_timespec32', '32', '__vdso_clock_gettime')]
+		 ('32-bit old_timespec32', '32', '__vdso_clock_gettime'),
+		 ('x32', 'x32', None)]
+
+# The vDSO images the kernel builds: vdso{64,32,x32}.so (x32 with
+# CONFIG_X86_X32_ABI, which configs/vm.config sets).
+VDSO_BITS = ('64', '32', 'x32')
+
+
+def addr_bits(bits):
+	"""The address width of image @bits: x32 is x86-64 code in a
+	32-bit ELF file."""
+	return 64 if bits == '64' else 32
+
+
+def abi(bits):
+	return 'x32' if bits == 'x32' else f'{bits}-bit'
 
 # What a call in a time namespace may cost over the host's: the 8
 # instructions the twin vDSO issue asks for, on every ABI but one. The
@@ -633,11 +648,12 @@ def icount_spec(kernel, bits, image, mode, vdir=None):
 	bench/vdso_icount.c for @kernel's @image (or the one in @vdir)."""
 	vdir = vdir or os.path.join(build.out_dir(kernel), 'arch/x86/entry/vdso')
 	syms = vdso_symbols(os.path.join(vdir, f'vdso{bits}.so.dbg'))
-	mask = (1 << int(bits)) - 1
+	width = addr_bits(bits)
+	mask = (1 << width) - 1
 
 	def signed(name):
 		v = syms.get(name, 0) & mask
-		return v - (1 << int(bits)) if v >> (int(bits) - 1) else v
+		return v - (1 << width) if v >> (width - 1) else v
 	offsets = signed('time_ns_offsets') or signed('timens_page')
 	return [os.path.join(vdir, image), str(signed('vvar_start')),
 		str(signed('vvar__vdso_data')), str(offsets), mode]
@@ -679,6 +695,9 @@ def icount_tools():
 		tools[bits] = os.path.join(outdir, f'vdso_icount{bits}')
 		run(['gcc', f'-m{bits}', '-O2', '-Wall', '-Werror', '-o',
 		     tools[bits], src])
+	# The x32 image is x86-64 code: the 64-bit tool runs it, where the
+	# host kernel may not run x32 programs at all.
+	tools['x32'] = tools['64']
 	return tools
 
 
@@ -787,14 +806,24 @@ def check_vdso_matrix(res):
 			continue
 		res.add(PASS, f'vdso matrix: {name} builds the vDSO')
 		vdir = os.path.join(out, 'arch/x86/entry/vdso')
-		for bits in ('64', '32'):
+		with open(os.path.join(out, '.config')) as f:
+			x32 = 'CONFIG_X86_X32_ABI=y\n' in f.read()
+		if not x32:
+			# Kconfig: X86_X32_ABI depends on GNU objcopy.
+			res.add(PASS if 'LLVM=1' in args else FAIL,
+				f'vdso matrix: {name} has no x32 vDSO only where '
+				'Kconfig forbids it (llvm-objcopy)')
+		built = [b for b in VDSO_BITS if x32 or b != 'x32']
+		for bits in built:
 			ok, detail = twin_proof(os.path.join(vdir, f'vdso{bits}.so'),
 						os.path.join(vdir, f'vdso{bits}-time-ns.so'))
 			res.add(PASS if ok else FAIL,
-				f'vdso matrix: {name} {bits}-bit twins differ only at their sites',
+				f'vdso matrix: {name} {abi(bits)} twins differ only at their sites',
 				detail)
 		bad = []
 		for image, bits, entry in ICOUNT_IMAGES:
+			if bits not in built:
+				continue
 			for clock, cname in ICOUNT_CLOCKS.items():
 				for twin, mode, want in ((False, 'host', '1000.500000000'),
 							 (True, 'ours', '87400.600000000')):
@@ -822,6 +851,9 @@ REFERENCE_FAILS = {
 	'vdso_kthread': 'a kernel thread mapping the initial namespace\'s VVAR page',
 	'vdso_zero': 'a namespace with zero offsets taking the namespace path',
 	'vdso_zero_32': 'a namespace with zero offsets taking the namespace path',
+	'vdso_step_x32': UNSAFE_SWITCH,
+	'vdso_switch_x32': UNSAFE_SWITCH,
+	'vdso_zero_x32': 'a namespace with zero offsets taking the namespace path',
 }
 # Hardening tests that the reference kernel passes too (it zaps only
 # [vvar], and its exec releases exec_update_lock on error): run there
@@ -876,8 +908,8 @@ def has_time_ns(kernel):
 NO_MULTILIB_CC = """#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 for a; do
-	if [ "$a" = -m32 ]; then
-		echo "cc: -m32: gcc-multilib is not installed" >&2
+	if [ "$a" = -m32 ] || [ "$a" = -mx32 ]; then
+		echo "cc: $a: gcc-multilib is not installed" >&2
 		exit 1
 	fi
 done
@@ -925,11 +957,12 @@ def check_kselftest_builds(res):
 	built = sorted(os.listdir(d)) if os.path.isdir(d) else []
 	bad = [] if not r.returncode else [f'make failed: {r.stderr.strip()[-200:]}']
 	bad += [f'{p} missing' for p in common + ['vdso_image'] if p not in built]
-	bad += [f'{p} built' for p in built if p.endswith('_32')]
-	if 'gcc-multilib' not in r.stderr:
-		bad.append('no message about the 32-bit programs')
+	bad += [f'{p} built' for p in built if p.endswith(('_32', '_x32'))]
+	for what in ('-m32', '-mx32'):
+		if f'{what} (install gcc-multilib)' not in r.stderr:
+			bad.append(f'no message about the {what} programs')
 	res.add(FAIL if bad else PASS,
-		'kselftest: timens builds on x86 without multilib, 32-bit tests left out',
+		'kselftest: timens builds on x86 without multilib, 32-bit and x32 tests left out',
 		'; '.join(bad[:3]))
 
 	bindir = cross.fetch()
@@ -1045,7 +1078,7 @@ def main(args):
 	# Configured out, the series must leave the stripped base's behaviour
 	# and build the very same vDSO.
 	check_no_timens(res, 'ours-notime')
-	for bits in ('64', '32'):
+	for bits in VDSO_BITS:
 		images = [os.path.join(build.out_dir(k), 'arch/x86/entry/vdso',
 				       f'vdso{bits}.so') for k in ('ours-notime', 'stripped')]
 		data = []
@@ -1053,7 +1086,7 @@ def main(args):
 			with open(i, 'rb') as f:
 				data.append(f.read())
 		res.add(PASS if data[0] == data[1] else FAIL,
-			f'vdso: without CONFIG_TIME_NS the {bits}-bit image is the stripped base\'s')
+			f'vdso: without CONFIG_TIME_NS the {abi(bits)} image is the stripped base\'s')
 	print(f'{res.count(PASS)} passed, {res.count(FAIL)} failed, '
 	      f'{res.count(SKIP)} skipped')
 	return 1 if res.count(FAIL) or res.count(SKIP) else 0

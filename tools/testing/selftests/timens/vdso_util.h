@@ -24,7 +24,8 @@
 /* From <sys/auxv.h>, which can't be included together with linux/elf.h. */
 unsigned long getauxval(unsigned long type);
 
-#ifdef __x86_64__
+/* x32 programs get an x86-64 vDSO in a 32-bit ELF file. */
+#if defined(__x86_64__) && !defined(__ILP32__)
 #define VDSO_ELFCLASS	ELFCLASS64
 #define vdso_ehdr	elf64_hdr
 #define vdso_shdr	elf64_shdr

@@ -103,14 +103,8 @@ struct kts32 {
 };
 
 #ifdef __x86_64__
-#define ehdr_t		struct elf64_hdr
-#define shdr_t		struct elf64_shdr
-#define sym_t		struct elf64_sym
 #define REG_IP(r)	((r).rip)
 #else
-#define ehdr_t		struct elf32_hdr
-#define shdr_t		struct elf32_shdr
-#define sym_t		struct elf32_sym
 #define REG_IP(r)	((r).eip)
 #endif
 
@@ -120,25 +114,72 @@ static void die(const char *what)
 	exit(2);
 }
 
+/*
+ * A section header of either ELF class: an x32 image is x86-64 code in a
+ * 32-bit ELF file, which the 64-bit tool runs (a host kernel need not
+ * run x32 programs).
+ */
+struct section {
+	unsigned long type, addr, offset, size, link, name;
+};
+
+static int elf64(const unsigned char *img)
+{
+	return img[EI_CLASS] == ELFCLASS64;
+}
+
+static int nr_sections(const unsigned char *img)
+{
+	return elf64(img) ? ((const struct elf64_hdr *)img)->e_shnum :
+			    ((const struct elf32_hdr *)img)->e_shnum;
+}
+
+static struct section section_at(const unsigned char *img, int i)
+{
+	struct section sec;
+
+	if (elf64(img)) {
+		const struct elf64_hdr *eh = (const void *)img;
+		const struct elf64_shdr *sh = (const void *)(img + eh->e_shoff);
+
+		sec = (struct section){ sh[i].sh_type, sh[i].sh_addr,
+			sh[i].sh_offset, sh[i].sh_size, sh[i].sh_link,
+			sh[i].sh_name };
+	} else {
+		const struct elf32_hdr *eh = (const void *)img;
+		const struct elf32_shdr *sh = (const void *)(img + eh->e_shoff);
+
+		sec = (struct section){ sh[i].sh_type, sh[i].sh_addr,
+			sh[i].sh_offset, sh[i].sh_size, sh[i].sh_link,
+			sh[i].sh_name };
+	}
+	return sec;
+}
+
 static unsigned long lookup(const unsigned char *img, const char *name)
 {
-	const ehdr_t *eh = (const void *)img;
-	const shdr_t *sh = (const void *)(img + eh->e_shoff);
 	int i;
 
-	for (i = 0; i < eh->e_shnum; i++) {
-		const sym_t *sym;
+	for (i = 0; i < nr_sections(img); i++) {
+		struct section sec = section_at(img, i);
 		const char *str;
-		unsigned long n, k;
+		unsigned long k;
 
-		if (sh[i].sh_type != SHT_DYNSYM)
+		if (sec.type != SHT_DYNSYM)
 			continue;
-		sym = (const void *)(img + sh[i].sh_offset);
-		str = (const char *)img + sh[sh[i].sh_link].sh_offset;
-		n = sh[i].sh_size / sizeof(*sym);
-		for (k = 0; k < n; k++)
+		str = (const char *)img + section_at(img, sec.link).offset;
+		for (k = 0; elf64(img) && k < sec.size / sizeof(struct elf64_sym); k++) {
+			const struct elf64_sym *sym = (const void *)(img + sec.offset);
+
 			if (!strcmp(str + sym[k].st_name, name))
 				return sym[k].st_value;
+		}
+		for (k = 0; !elf64(img) && k < sec.size / sizeof(struct elf32_sym); k++) {
+			const struct elf32_sym *sym = (const void *)(img + sec.offset);
+
+			if (!strcmp(str + sym[k].st_name, name))
+				return sym[k].st_value;
+		}
 	}
 	fprintf(stderr, "vdso_icount: no %s in the image\n", name);
 	exit(2);
@@ -158,17 +199,21 @@ static void fill_host(struct vdata *vd, int clock)
 	}
 }
 
-static const shdr_t *section(const unsigned char *img, const char *name)
+static int find_section(const unsigned char *img, const char *name,
+			struct section *found)
 {
-	const ehdr_t *eh = (const void *)img;
-	const shdr_t *sh = (const void *)(img + eh->e_shoff);
-	const char *names = (const char *)img + sh[eh->e_shstrndx].sh_offset;
-	int i;
+	int i, shstrndx = elf64(img) ?
+		((const struct elf64_hdr *)img)->e_shstrndx :
+		((const struct elf32_hdr *)img)->e_shstrndx;
+	const char *names = (const char *)img +
+			    section_at(img, shstrndx).offset;
 
-	for (i = 0; i < eh->e_shnum; i++)
-		if (!strcmp(names + sh[i].sh_name, name))
-			return &sh[i];
-	return NULL;
+	for (i = 0; i < nr_sections(img); i++) {
+		*found = section_at(img, i);
+		if (!strcmp(names + found->name, name))
+			return 1;
+	}
+	return 0;
 }
 
 /* struct alt_instr of Linux 6.1, x86. */
@@ -201,18 +246,18 @@ static int apply_rdtsc_alternatives(unsigned char *text,
 	static const unsigned char nops[][3] = {
 		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
 	};
-	const shdr_t *alt = section(img, ".altinstructions");
+	struct section alt;
 	const unsigned char *want = cpu_has_rdtscp() ? rdtscp : lfence_rdtsc;
 	int want_len = want == rdtscp ? sizeof(rdtscp) : sizeof(lfence_rdtsc);
 	unsigned long i, n;
 	int applied = 0;
 
-	if (!alt)
+	if (!find_section(img, ".altinstructions", &alt))
 		return 0;
-	n = alt->sh_size / sizeof(struct alt_instr);
+	n = alt.size / sizeof(struct alt_instr);
 	for (i = 0; i < n; i++) {
-		unsigned long at = alt->sh_addr + i * sizeof(struct alt_instr);
-		const struct alt_instr *a = (const void *)(img + alt->sh_offset +
+		unsigned long at = alt.addr + i * sizeof(struct alt_instr);
+		const struct alt_instr *a = (const void *)(img + alt.offset +
 						i * sizeof(struct alt_instr));
 		unsigned char *instr = text + at + a->instr_offset;
 		const unsigned char *repl = text + at + 4 + a->repl_offset;
