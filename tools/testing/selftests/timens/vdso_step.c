@@ -32,10 +32,8 @@
 #define MAX_LOGGED		10
 #ifdef __x86_64__
 #define BUDGET_NS		(9 * NSEC_PER_SEC)
-#define REG_IP			offsetof(struct user_regs_struct, rip)
 #else
 #define BUDGET_NS		(6 * NSEC_PER_SEC)
-#define REG_IP			offsetof(struct user_regs_struct, eip)
 #endif
 
 enum { NS_HOST, NS_A, NR_NS };
@@ -215,10 +213,15 @@ out:
 	_exit(write_all(wfd, &r, sizeof(r)) ? 3 : 0);
 }
 
+/* The tracee's instruction pointer; errno set if it cannot be read. */
 static unsigned long tracee_ip(pid_t pid)
 {
+	unsigned long ip = 0;
+
 	errno = 0;
-	return ptrace(PTRACE_PEEKUSER, pid, (void *)REG_IP, NULL);
+	if (vdso_tracee_ip(pid, &ip) && !errno)
+		errno = EIO;
+	return ip;
 }
 
 /* Single-step; 0 if the tracee stopped again with SIGTRAP. */
@@ -320,7 +323,7 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 							sizeof(buf)));
 		*ip = tracee_ip(pid);
 		if (errno)
-			return trial_fail(self, "PTRACE_PEEKUSER: %m");
+			return trial_fail(self, "PTRACE_GETREGS: %m");
 		if (*ip == entry)
 			break;
 	}
@@ -333,7 +336,7 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 						     sizeof(buf)));
 		*ip = tracee_ip(pid);
 		if (errno)
-			return trial_fail(self, "PTRACE_PEEKUSER: %m");
+			return trial_fail(self, "PTRACE_GETREGS: %m");
 		if (!vdso_inside(*ip, 1)) {
 			end = T_RETURNED;
 			break;

@@ -17,6 +17,8 @@
 #define __TIMENS_VDSO_UTIL_H
 
 #include <stdint.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <linux/auxvec.h>
 #include <linux/elf.h>
 #include "timens_util.h"
@@ -143,6 +145,39 @@ static inline const struct vdso_shdr *vdso_section(unsigned int i)
 	const struct vdso_ehdr *eh = (const void *)vdso.base;
 
 	return (const void *)(vdso.base + eh->e_shoff + i * eh->e_shentsize);
+}
+
+/*
+ * A tracee's instruction pointer, read and written with PTRACE_GETREGS
+ * and PTRACE_SETREGS: an x32 tracer may PEEKUSER only the segment and
+ * debug registers.
+ */
+static inline int vdso_tracee_ip(pid_t pid, unsigned long *ip)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+		return -1;
+#ifdef __x86_64__
+	*ip = regs.rip;
+#else
+	*ip = regs.eip;
+#endif
+	return 0;
+}
+
+static inline int vdso_set_tracee_ip(pid_t pid, unsigned long ip)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+		return -1;
+#ifdef __x86_64__
+	regs.rip = ip;
+#else
+	regs.eip = ip;
+#endif
+	return ptrace(PTRACE_SETREGS, pid, NULL, &regs) ? -1 : 0;
 }
 
 #define vdso_fail(...)						\

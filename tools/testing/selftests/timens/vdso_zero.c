@@ -19,12 +19,6 @@
 #include "vdso_util.h"
 #include "../kselftest_harness.h"
 
-#ifdef __x86_64__
-#define REG_IP		offsetof(struct user_regs_struct, rip)
-#else
-#define REG_IP		offsetof(struct user_regs_struct, eip)
-#endif
-
 /*
  * Far more than the steps of one call: a retried loop is run through
  * at full speed (see skip_loop()), so a call takes about 100 steps.
@@ -180,9 +174,10 @@ static long skip_loop(pid_t pid, const unsigned long *path, long head, long n)
 		return CHILD_GONE;
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP)
 		goto restore;
-	errno = 0;
-	ip = ptrace(PTRACE_PEEKUSER, pid, (void *)REG_IP, NULL) - 1;
-	for (i = 0; !errno && i < nr; i++)
+	if (vdso_tracee_ip(pid, &ip))
+		goto restore;
+	ip--;	/* back over the int3 */
+	for (i = 0; i < nr; i++)
 		if (exit_at[i] == ip)
 			hit = i;
 restore:
@@ -191,8 +186,7 @@ restore:
 			return -1;
 	if (unsure)
 		return 0;
-	if (hit < 0 ||
-	    ptrace(PTRACE_POKEUSER, pid, (void *)REG_IP, (void *)ip))
+	if (hit < 0 || vdso_set_tracee_ip(pid, ip))
 		return -1;
 	return from[hit] < 0 ? -1 : from[hit] + 1;
 }
@@ -226,9 +220,7 @@ static long count_call(clockid_t clk)
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
 		goto fail;
 	for (steps = 0; steps < MAX_STEPS; steps++) {
-		errno = 0;
-		ip = ptrace(PTRACE_PEEKUSER, pid, (void *)REG_IP, NULL);
-		if (errno)
+		if (vdso_tracee_ip(pid, &ip))
 			goto fail;
 		if (ip == entry)
 			in_call = 1;
