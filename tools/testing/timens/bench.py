@@ -521,7 +521,6 @@ def cpu_report(cpu):
 		       '| upstream ns / upstream host | ours host / stripped '
 		       '| ours ns / upstream ns |',
 		       '| --- | --- | --- | --- | --- | --- | --- | --- |']
-		diffs = []
 		for image, _, _ in check.ICOUNT_IMAGES:
 			for c in check.ICOUNT_CLOCKS.values():
 				def cell(a, b):
@@ -529,7 +528,6 @@ def cpu_report(cpu):
 					v2 = cpu_cell(cpu, CPU_RUNS, how, image, c, a, b)
 					if v1 is None or v2 is None:
 						return '-'
-					diffs.append(abs(v2[0] - v1[0]) / v1[0])
 					return f'{v1[0]:.3f} ± {v1[1]:.3f}, {v2[0]:.3f}'
 				own = cpu_cell(cpu, 1, how, image, c, 'ours host', 'ours ns')
 				md.append(f'| {image} | {c} | '
@@ -539,6 +537,7 @@ def cpu_report(cpu):
 					  f'{cell("upstream host", "upstream ns")} | '
 					  f'{cell("stripped", "ours host")} | '
 					  f'{cell("upstream ns", "ours ns")} |')
+		diffs = run_diffs(cpu, how)
 		if diffs:
 			md += ['', f'Run 2 against run 1, over these {len(diffs)} '
 			       f'ratios: the median differs by {100 * statistics.median(diffs):.2f}%, '

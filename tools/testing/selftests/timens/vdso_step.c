@@ -213,17 +213,6 @@ out:
 	_exit(write_all(wfd, &r, sizeof(r)) ? 3 : 0);
 }
 
-/* The tracee's instruction pointer; errno set if it cannot be read. */
-static unsigned long tracee_ip(pid_t pid)
-{
-	unsigned long ip = 0;
-
-	errno = 0;
-	if (vdso_tracee_ip(pid, &ip) && !errno)
-		errno = EIO;
-	return ip;
-}
-
 /* Single-step; 0 if the tracee stopped again with SIGTRAP. */
 static int step(pid_t pid, int *status)
 {
@@ -321,8 +310,7 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 			return trial_fail(self, "step %d before the vDSO: %s",
 					  n, status_str(status, buf,
 							sizeof(buf)));
-		*ip = tracee_ip(pid);
-		if (errno)
+		if (vdso_tracee_ip(pid, ip))
 			return trial_fail(self, "PTRACE_GETREGS: %m");
 		if (*ip == entry)
 			break;
@@ -334,8 +322,7 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 					  n, *ip - vdso.start,
 					  status_str(status, buf,
 						     sizeof(buf)));
-		*ip = tracee_ip(pid);
-		if (errno)
+		if (vdso_tracee_ip(pid, ip))
 			return trial_fail(self, "PTRACE_GETREGS: %m");
 		if (!vdso_inside(*ip, 1)) {
 			end = T_RETURNED;
@@ -356,7 +343,8 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 		    sig != SIGFPE && sig != SIGTRAP)
 			continue;
 		self->crashed = 1;
-		fault = tracee_ip(pid);
+		if (vdso_tracee_ip(pid, &fault))
+			fault = 0;
 		if (vdso_inside(fault, 1))
 			return trial_fail(self, "signal %d (%s) at vdso+%#lx",
 					  sig, strsignal(sig),

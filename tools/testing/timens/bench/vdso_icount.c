@@ -156,29 +156,41 @@ static struct section section_at(const unsigned char *img, int i)
 	return sec;
 }
 
+/* The name and value of symbol @k of the table in @sec. */
+static void symbol_at(const unsigned char *img, const struct section *sec,
+		      unsigned long k, unsigned long *name, unsigned long *value)
+{
+	if (elf64(img)) {
+		const struct elf64_sym *sym = (const void *)(img + sec->offset);
+
+		*name = sym[k].st_name;
+		*value = sym[k].st_value;
+	} else {
+		const struct elf32_sym *sym = (const void *)(img + sec->offset);
+
+		*name = sym[k].st_name;
+		*value = sym[k].st_value;
+	}
+}
+
 static unsigned long lookup(const unsigned char *img, const char *name)
 {
+	unsigned long entsize = elf64(img) ? sizeof(struct elf64_sym) :
+					     sizeof(struct elf32_sym);
 	int i;
 
 	for (i = 0; i < nr_sections(img); i++) {
 		struct section sec = section_at(img, i);
+		unsigned long k, st_name, value;
 		const char *str;
-		unsigned long k;
 
 		if (sec.type != SHT_DYNSYM)
 			continue;
 		str = (const char *)img + section_at(img, sec.link).offset;
-		for (k = 0; elf64(img) && k < sec.size / sizeof(struct elf64_sym); k++) {
-			const struct elf64_sym *sym = (const void *)(img + sec.offset);
-
-			if (!strcmp(str + sym[k].st_name, name))
-				return sym[k].st_value;
-		}
-		for (k = 0; !elf64(img) && k < sec.size / sizeof(struct elf32_sym); k++) {
-			const struct elf32_sym *sym = (const void *)(img + sec.offset);
-
-			if (!strcmp(str + sym[k].st_name, name))
-				return sym[k].st_value;
+		for (k = 0; k < sec.size / entsize; k++) {
+			symbol_at(img, &sec, k, &st_name, &value);
+			if (!strcmp(str + st_name, name))
+				return value;
 		}
 	}
 	fprintf(stderr, "vdso_icount: no %s in the image\n", name);
