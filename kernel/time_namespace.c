@@ -192,13 +192,21 @@ static void time_ns_enter(struct time_namespace *ns)
 		ns->shifted = ns->offsets.monotonic.tv_sec ||
 			      ns->offsets.monotonic.tv_nsec ||
 			      ns->offsets.boottime.tv_sec ||
-			      ns->offsets.boottime.tv_nsec;
+			      ns->offsets.boottime.tv_nsec ||
+			      ns->offsets.realtime.tv_sec ||
+			      ns->offsets.realtime.tv_nsec;
 		page = page_address(ns->offsets_page);
 		set_vdso_offset(page, CLOCK_MONOTONIC, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_MONOTONIC_RAW, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_MONOTONIC_COARSE, &ns->offsets.monotonic);
 		set_vdso_offset(page, CLOCK_BOOTTIME, &ns->offsets.boottime);
 		set_vdso_offset(page, CLOCK_BOOTTIME_ALARM, &ns->offsets.boottime);
+		if (IS_ENABLED(CONFIG_TIME_NS_REALTIME)) {
+			set_vdso_offset(page, CLOCK_REALTIME, &ns->offsets.realtime);
+			set_vdso_offset(page, CLOCK_REALTIME_COARSE,
+					&ns->offsets.realtime);
+			set_vdso_offset(page, CLOCK_TAI, &ns->offsets.realtime);
+		}
 		/* Publish the page and ->shifted before the flag; see above. */
 		smp_store_release(&ns->entered, true);
 	}
@@ -245,6 +253,13 @@ ktime_t __time_ns_to_host(struct time_namespace *ns, clockid_t clock,
 
 	if (!off)
 		return tim;
+	/*
+	 * "Never" (KTIME_MAX, what any time past 2262 becomes) stays never:
+	 * a wall clock offset of a century would bring it within reach.
+	 */
+	if (IS_ENABLED(CONFIG_TIME_NS_REALTIME) &&
+	    off == &ns->offsets.realtime && tim == KTIME_MAX)
+		return tim;
 	offset = timespec64_to_ktime(*off);
 	/*
 	 * Before the namespace's zero is long past on the host. Say so with
@@ -277,21 +292,24 @@ static struct time_namespace *get_time_ns_for_children(struct task_struct *task)
 int proc_time_ns_show_offsets(struct seq_file *m, struct task_struct *task)
 {
 	struct time_namespace *ns = get_time_ns_for_children(task);
-	struct timespec64 monotonic, boottime;
+	struct timens_offsets off;
 
 	if (!ns)
 		return 0;
 
 	mutex_lock(&offsets_lock);
-	monotonic = ns->offsets.monotonic;
-	boottime = ns->offsets.boottime;
+	off = ns->offsets;
 	mutex_unlock(&offsets_lock);
 	put_time_ns(ns);
 
 	seq_printf(m, "%-10s %10lld %9ld\n", "monotonic",
-		   (long long)monotonic.tv_sec, monotonic.tv_nsec);
+		   (long long)off.monotonic.tv_sec, off.monotonic.tv_nsec);
 	seq_printf(m, "%-10s %10lld %9ld\n", "boottime",
-		   (long long)boottime.tv_sec, boottime.tv_nsec);
+		   (long long)off.boottime.tv_sec, off.boottime.tv_nsec);
+	/* Upstream's file has two lines: a third only for those who opt in. */
+	if (IS_ENABLED(CONFIG_TIME_NS_REALTIME))
+		seq_printf(m, "%-10s %10lld %9ld\n", "realtime",
+			   (long long)off.realtime.tv_sec, off.realtime.tv_nsec);
 	return 0;
 }
 
@@ -323,6 +341,9 @@ static int parse_offset(const char *line, struct offset_request *req)
 		req->clock = CLOCK_MONOTONIC;
 	else if (!strcmp(name, "boottime") || !strcmp(name, "7"))
 		req->clock = CLOCK_BOOTTIME;
+	else if (IS_ENABLED(CONFIG_TIME_NS_REALTIME) &&
+		 (!strcmp(name, "realtime") || !strcmp(name, "0")))
+		req->clock = CLOCK_REALTIME;
 	else
 		return -EINVAL;
 
@@ -335,9 +356,14 @@ static int parse_offset(const char *line, struct offset_request *req)
  * The namespace's view of the clock must not start below zero, and must
  * stay far enough from KTIME_MAX that it cannot reach it. The seconds are
  * checked before the sign of the nanoseconds, as user space is used to.
+ *
+ * Its wall clock may be set to what the host's may be (settimeofday()'s
+ * range): from 1970 to TIME_SETTOD_SEC_MAX, in 2232, which leaves room
+ * for the host's clock to move on from there.
  */
 static int check_offset(const struct offset_request *req)
 {
+	time64_t max = KTIME_SEC_MAX / 2;
 	struct timespec64 now;
 
 	if (req->value.tv_sec > KTIME_SEC_MAX ||
@@ -346,20 +372,28 @@ static int check_offset(const struct offset_request *req)
 	if (req->value.tv_nsec < 0)
 		return -EINVAL;
 
-	if (req->clock == CLOCK_MONOTONIC)
+	switch (req->clock) {
+	case CLOCK_MONOTONIC:
 		ktime_get_ts64(&now);
-	else
+		break;
+	case CLOCK_BOOTTIME:
 		ktime_get_boottime_ts64(&now);
+		break;
+	default:
+		ktime_get_real_ts64(&now);
+		max = TIME_SETTOD_SEC_MAX;
+		break;
+	}
 	now = timespec64_add(now, req->value);
-	if (now.tv_sec < 0 || now.tv_sec > KTIME_SEC_MAX / 2)
+	if (now.tv_sec < 0 || now.tv_sec > max)
 		return -ERANGE;
 	return 0;
 }
 
 /*
  * Set the offsets of @task's time_ns_for_children from @buf, all or
- * nothing. At most two lines are consumed per write; returns how many
- * bytes were.
+ * nothing. At most one line per clock is consumed per write; returns
+ * how many bytes were.
  *
  * @task is NULL once it has been reaped. The lines are parsed before the
  * task or the opener is looked at: a write that cannot be parsed is
@@ -368,7 +402,7 @@ static int check_offset(const struct offset_request *req)
 ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 				   char *buf, size_t count)
 {
-	struct offset_request req[2];
+	struct offset_request req[IS_ENABLED(CONFIG_TIME_NS_REALTIME) ? 3 : 2];
 	struct time_namespace *ns;
 	char *line = buf, *next;
 	int i, n = 0, err;
@@ -409,8 +443,10 @@ ssize_t proc_time_ns_write_offsets(struct file *file, struct task_struct *task,
 		for (i = 0; i < n; i++) {
 			if (req[i].clock == CLOCK_MONOTONIC)
 				ns->offsets.monotonic = req[i].value;
-			else
+			else if (req[i].clock == CLOCK_BOOTTIME)
 				ns->offsets.boottime = req[i].value;
+			else
+				ns->offsets.realtime = req[i].value;
 		}
 		err = 0;
 	}

@@ -17,7 +17,9 @@ struct mm_struct;
 
 /*
  * A time namespace shifts CLOCK_MONOTONIC (with _RAW and _COARSE) and
- * CLOCK_BOOTTIME (with _ALARM) by a fixed offset. Its tasks see
+ * CLOCK_BOOTTIME (with _ALARM), and with CONFIG_TIME_NS_REALTIME
+ * CLOCK_REALTIME (with _COARSE and _ALARM) and CLOCK_TAI, by a fixed
+ * offset. Its tasks see
  * host time + offset; absolute times they hand to the kernel are
  * converted back to host time. The offsets can be changed until the
  * first task enters the namespace and are fixed from then on, so no task
@@ -112,6 +114,14 @@ static inline const struct timespec64 *time_ns_offset(struct time_namespace *ns,
 	case CLOCK_BOOTTIME:
 	case CLOCK_BOOTTIME_ALARM:
 		return &ns->offsets.boottime;
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+	/* TAI moves with REALTIME: TAI - REALTIME stays the kernel's. */
+	case CLOCK_TAI:
+		if (IS_ENABLED(CONFIG_TIME_NS_REALTIME))
+			return &ns->offsets.realtime;
+		return NULL;
 	default:
 		return NULL;
 	}
@@ -193,8 +203,45 @@ static inline void time_ns_boot_instant(struct timespec64 *boot)
 {
 	struct time_namespace *ns = current_time_ns();
 
-	if (ns)
-		*boot = timespec64_sub(*boot, ns->offsets.boottime);
+	if (!ns)
+		return;
+	*boot = timespec64_sub(*boot, ns->offsets.boottime);
+	if (IS_ENABLED(CONFIG_TIME_NS_REALTIME))
+		*boot = timespec64_add(*boot, ns->offsets.realtime);
+}
+
+/*
+ * time_ns_to_ns() and time_ns_to_host() for the clocks that only
+ * TIME_NS_REALTIME shifts: without it they compile to nothing, and the
+ * paths of those clocks are exactly upstream's.
+ */
+static __always_inline void time_ns_real_to_ns(clockid_t clock,
+					       struct timespec64 *ts)
+{
+	if (IS_ENABLED(CONFIG_TIME_NS_REALTIME))
+		time_ns_to_ns(clock, ts);
+}
+
+static __always_inline ktime_t time_ns_real_to_host(clockid_t clock,
+						    ktime_t tim)
+{
+	return IS_ENABLED(CONFIG_TIME_NS_REALTIME) ?
+	       time_ns_to_host(clock, tim) : tim;
+}
+
+/*
+ * current's namespace shows a wall clock of its own: it may not set the
+ * host's, whose time it does not see.
+ */
+static __always_inline bool time_ns_real_shifted(void)
+{
+	struct time_namespace *ns;
+
+	if (!IS_ENABLED(CONFIG_TIME_NS_REALTIME))
+		return false;
+	ns = current_time_ns();
+	return ns && (ns->offsets.realtime.tv_sec ||
+		      ns->offsets.realtime.tv_nsec);
 }
 
 #else /* !CONFIG_TIME_NS */
@@ -236,6 +283,20 @@ static inline ktime_t time_ns_to_host(clockid_t clock, ktime_t tim)
 
 static inline void time_ns_boot_instant(struct timespec64 *boot)
 {
+}
+
+static inline void time_ns_real_to_ns(clockid_t clock, struct timespec64 *ts)
+{
+}
+
+static inline ktime_t time_ns_real_to_host(clockid_t clock, ktime_t tim)
+{
+	return tim;
+}
+
+static inline bool time_ns_real_shifted(void)
+{
+	return false;
 }
 
 static inline struct time_namespace *time_ns_get_current(void)

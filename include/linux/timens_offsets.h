@@ -7,11 +7,14 @@
 /*
  * The offsets of a time namespace: what its tasks see of CLOCK_MONOTONIC
  * (and _RAW, _COARSE) and of CLOCK_BOOTTIME (and _ALARM) is the host's
- * reading plus these. They are normalised (0 <= tv_nsec < NSEC_PER_SEC).
+ * reading plus these, and with CONFIG_TIME_NS_REALTIME the same of
+ * CLOCK_REALTIME (and _COARSE, _ALARM) and CLOCK_TAI. They are
+ * normalised (0 <= tv_nsec < NSEC_PER_SEC).
  */
 struct timens_offsets {
 	struct timespec64	monotonic;
 	struct timespec64	boottime;
+	struct timespec64	realtime;	/* zero without TIME_NS_REALTIME */
 };
 
 /*

@@ -15,8 +15,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FRAGMENTS = sorted(glob.glob(os.path.join(HERE, 'configs', '*.config')))
 # Extra fragments of a variant, applied last.
 NOTIME = os.path.join(HERE, 'configs', 'variants', 'notime.config')
+REALTIME = os.path.join(HERE, 'configs', 'variants', 'realtime.config')
 VARIANT_FRAGMENTS = {
 	'ours-notime': [NOTIME],
+	'ours-realtime': [REALTIME],
 	'mail-notime': [NOTIME],
 }
 SELFTEST_CONFIG = os.path.join(REPO, 'tools/testing/selftests/timens/config')

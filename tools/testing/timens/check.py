@@ -257,10 +257,19 @@ def check_style(res):
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
 		for p in tree.series():
 			r = run([checkpatch, '--strict', '--no-tree', '--quiet',
-				 '--no-summary', p], cwd=tmp, check=False, capture=True)
+				 '--no-summary', *maintained_new_files(p), p],
+				cwd=tmp, check=False, capture=True)
 			res.add(PASS if r.returncode == 0 else FAIL,
 				f'checkpatch: patches/{os.path.basename(p)}',
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
+		# A new file outside our entry keeps checkpatch's question.
+		forged = os.path.join(tmp, 'forged.patch')
+		with open(forged, 'w') as f:
+			f.write('diff --git a/drivers/foo.c b/drivers/foo.c\n'
+				'new file mode 100644\n')
+		res.add(PASS if not maintained_new_files(forged) else FAIL,
+			'checkpatch: a new file outside our MAINTAINERS entry is '
+			'still asked about')
 		# The series as mailed: it applies with git am, and is clean.
 		try:
 			scratch, mail = tree.format_series(os.path.join(BUILD, 'series'))
@@ -317,6 +326,21 @@ def check_series_steps(res, scratch):
 		'; '.join(bad[:2]) if bad else
 		f'{compiled} of {len(steps)} patches compiled; '
 		f'{", ".join(header_only) or "none"} touch no C file of the build')
+
+
+def maintained_new_files(patch):
+	"""checkpatch asks "does MAINTAINERS need updating?" of a patch that
+	adds files and leaves MAINTAINERS alone. Answer it: if every file the
+	patch adds is under an F: line of our entry already, the arguments
+	that drop the question, else none (it stays a warning)."""
+	with open(os.path.join(REPO, 'MAINTAINERS')) as f:
+		ours = [l[3:].strip() for l in f if l.startswith('F:\t')]
+	with open(patch) as f:
+		text = f.read()
+	new = re.findall(r'^diff --git a/\S+ b/(\S+)\nnew file mode', text, re.M)
+	covered = all(any(n == o or o.endswith('/') and n.startswith(o)
+			  for o in ours) for n in new)
+	return ['--ignore', 'FILE_PATH_CHANGES'] if new and covered else []
 
 
 def our_maintainer():
@@ -980,15 +1004,40 @@ def check_kselftest_builds(res):
 		'; '.join(bad[:3]))
 
 
+def is_realtime(prog):
+	"""The selftests of CONFIG_TIME_NS_REALTIME, which SKIP without it."""
+	return prog.split('_')[0] == 'realtime'
+
+
 def our_selftests(res):
-	"""tools/testing/selftests/timens of the series, on our kernel."""
+	"""tools/testing/selftests/timens of the series, on our kernel; those
+	of CONFIG_TIME_NS_REALTIME on the kernel that has it (check_realtime),
+	as offsets here checks the ABI without it (a realtime line is
+	EINVAL)."""
 	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
 	if not os.path.exists(mk):
 		res.add(FAIL, 'ours:selftests', 'tools/testing/selftests/timens is missing')
 		return
-	progs = makefile_programs(mk)
+	progs = [p for p in makefile_programs(mk) if not is_realtime(p)]
 	d = build.selftests('ours', 'timens')
 	run_suite(res, 'ours', 'selftests', d, progs)
+
+
+# With CONFIG_TIME_NS_REALTIME, the selftests whose behaviour it may touch
+# (a namespace without a realtime offset behaves as without the option).
+REALTIME_ALSO = ['clocks', 'sleep', 'timers', 'futex', 'procfs', 'nested',
+		 'vdso_image', 'vdso_image_32', 'vdso_image_x32', 'vdso_zero']
+
+
+def check_realtime(res):
+	"""The opt-in CLOCK_REALTIME offsets: their selftests, the others
+	they might disturb, and real programs, on ours-realtime."""
+	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
+	progs = [p for p in makefile_programs(mk) if is_realtime(p)]
+	progs += [p for p in REALTIME_ALSO if p in makefile_programs(mk)]
+	d = build.selftests('ours-realtime', 'timens')
+	run_suite(res, 'ours-realtime', 'selftests', d, progs)
+	run_suite(res, 'ours-realtime', 'users', build_users(), ['realtime.sh'])
 
 
 USER_TESTS = ['util_linux.sh', 'container.sh', 'criu.sh', 'crun.sh', 'lxc.sh']
@@ -1007,6 +1056,13 @@ def build_users():
 		name = os.path.basename(c)[:-2]
 		run(['gcc', '-O2', '-Wall', '-Werror', '-o', os.path.join(d, name), c]
 		    + (['-static'] if name in STATIC_USERS else []))
+	# Static, without cgo, as Go programs in containers usually are.
+	gocache = os.path.join(BUILD, 'go-cache')
+	for g in sorted(glob.glob(os.path.join(src, '*.go'))):
+		run(['go', 'build', '-o', os.path.join(d, os.path.basename(g)[:-3]),
+		     g], env=dict(os.environ, CGO_ENABLED='0', GOCACHE=gocache,
+				  GOPATH=os.path.join(gocache, 'path'),
+				  GOFLAGS='-trimpath'))
 	for sh in sorted(glob.glob(os.path.join(src, '*.sh'))):
 		shutil.copy(sh, d)
 	return d
@@ -1040,7 +1096,7 @@ def reference_runtimes(res):
 
 def main(args):
 	res = Results()
-	for k in ('stripped', 'upstream', 'ours', 'ours-notime'):
+	for k in ('stripped', 'upstream', 'ours', 'ours-notime', 'ours-realtime'):
 		build.build(k)
 	check_style(res)
 	check_strip(res)
@@ -1073,6 +1129,7 @@ def main(args):
 		run_suite(res, 'ours', 'upstream-6.12-selftests', d, progs)
 		real_users(res)
 		reference_runtimes(res)
+		check_realtime(res)
 	else:
 		res.add(FAIL, 'ours: CONFIG_TIME_NS', 'our kernel has no time namespace')
 	# Configured out, the series must leave the stripped base's behaviour

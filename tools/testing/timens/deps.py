@@ -17,6 +17,9 @@ PACKAGES = [
 	'crun', 'lxc', 'busybox-static',
 	# The vDSO is also built with clang (LLVM=1) in make check.
 	'clang', 'lld', 'llvm',
+	# Real programs in a namespace with a CLOCK_REALTIME offset
+	# (users/realtime.sh): a certificate's expiry, a static Go program.
+	'openssl', 'golang-go',
 ]
 
 

@@ -9,11 +9,12 @@ import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 BUILD = os.environ.get('TIMENS_BUILD') or os.path.join(REPO, 'build')
-KERNELS = ('ours', 'stripped', 'upstream', 'ours-notime')
+KERNELS = ('ours', 'stripped', 'upstream', 'ours-notime', 'ours-realtime')
 
 # A variant is another configuration of a tree: its own objects, the
 # tree's sources.
-VARIANTS = {'ours-notime': 'ours', 'mail-notime': 'mail'}
+VARIANTS = {'ours-notime': 'ours', 'ours-realtime': 'ours',
+	    'mail-notime': 'mail'}
 
 
 class Fail(Exception):

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 #include <sys/ptrace.h>
+#include <sys/time.h>
 #include <sys/user.h>
 #include <linux/auxvec.h>
 #include <linux/elf.h>
@@ -80,6 +81,9 @@ struct vdso_info {
 	int (*gettime)(clockid_t clk, struct timespec *ts);
 	/* __vdso_clock_gettime64, 32-bit only; NULL if not exported */
 	int (*gettime64)(clockid_t clk, struct vdso_ts64 *ts);
+	/* __vdso_gettimeofday and __vdso_time; NULL if not exported */
+	int (*gettimeofday)(struct timeval *tv, struct timezone *tz);
+	time_t (*time)(time_t *t);
 	char err[160];
 };
 
@@ -303,6 +307,12 @@ symbols:
 	if (!addr || !vdso_inside(addr, 1))
 		return vdso_fail("no __vdso_clock_gettime");
 	vdso.gettime = (void *)addr;
+	addr = vdso_lookup(dynsym, "__vdso_gettimeofday");
+	if (addr && vdso_inside(addr, 1))
+		vdso.gettimeofday = (void *)addr;
+	addr = vdso_lookup(dynsym, "__vdso_time");
+	if (addr && vdso_inside(addr, 1))
+		vdso.time = (void *)addr;
 #ifndef __x86_64__
 	addr = vdso_lookup(dynsym, "__vdso_clock_gettime64");
 	if (addr && vdso_inside(addr, 1))
