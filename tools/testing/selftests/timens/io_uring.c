@@ -171,8 +171,18 @@ FIXTURE_SETUP(timens)
 	if (timens_skip_reason(true))
 		return;
 	ASSERT_EQ(0, timens_pick_offsets(&self->off, variant->negative));
+	ASSERT_EQ(0, timens_unshare(&self->off)) TH_LOG("unshare: %m");
+	/*
+	 * With CONFIG_TIME_NS_REALTIME, a wall clock ten years off too, so
+	 * that IORING_TIMEOUT_REALTIME is converted as well; without it the
+	 * line is EINVAL and the wall clock is the host's.
+	 */
+	ASSERT_NE(-EPERM, write_file(TIMENS_OFFSETS, variant->negative ?
+				     "realtime -315360000 0\n" :
+				     "realtime 315360000 0\n"));
 	/* The test process itself moves in; the harness forked it for us. */
-	ASSERT_EQ(0, timens_enter(&self->off)) TH_LOG("enter timens: %m");
+	ASSERT_EQ(0, timens_setns_path(TIMENS_CHILDREN))
+		TH_LOG("enter timens: %m");
 	ASSERT_EQ(0, ring_init(&self->ring, variant->ring_flags))
 		TH_LOG("io_uring: %m");
 }

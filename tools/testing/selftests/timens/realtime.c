@@ -278,16 +278,18 @@ TEST_F(realtime, proc_stat_btime)
 }
 
 /* Ways a child waits until an absolute REALTIME time of the namespace. */
-enum wait_how { NANOSLEEP, NANOSLEEP_ALARM, TIMERFD, POSIX_TIMER, FUTEX,
-		MQ, NR_WAITS };
+enum wait_how { NANOSLEEP, NANOSLEEP_ALARM, NANOSLEEP_TAI, TIMERFD,
+		POSIX_TIMER, FUTEX, MQ_RECEIVE, MQ_SEND, NR_WAITS };
 
 static const char * const wait_names[NR_WAITS] = {
 	"clock_nanosleep(REALTIME, TIMER_ABSTIME)",
 	"clock_nanosleep(REALTIME_ALARM, TIMER_ABSTIME)",
+	"clock_nanosleep(TAI, TIMER_ABSTIME)",
 	"timerfd_settime(REALTIME, TFD_TIMER_ABSTIME)",
 	"timer_settime(REALTIME, TIMER_ABSTIME)",
 	"futex(FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME)",
 	"mq_timedreceive()",
+	"mq_timedsend() to a full queue",
 };
 
 /* 0 once the wait for @abs has ended as it should, else -1. */
@@ -310,6 +312,8 @@ static int wait_until(enum wait_how how, const struct timespec *abs)
 	case NANOSLEEP_ALARM:
 		return clock_nanosleep(CLOCK_REALTIME_ALARM, TIMER_ABSTIME, abs,
 				       NULL);
+	case NANOSLEEP_TAI:
+		return clock_nanosleep(CLOCK_TAI, TIMER_ABSTIME, abs, NULL);
 	case TIMERFD:
 		fd = timerfd_create(CLOCK_REALTIME, 0);
 		if (fd < 0 || timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL))
@@ -329,14 +333,23 @@ static int wait_until(enum wait_how how, const struct timespec *abs)
 			    NULL, FUTEX_BITSET_MATCH_ANY) != -1)
 			return -1;
 		return errno == ETIMEDOUT ? 0 : -1;
-	case MQ:
+	case MQ_RECEIVE:
+	case MQ_SEND:
 		snprintf(name, sizeof(name), "/timens-rt-%d", getpid());
 		mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
 		if (mq == (mqd_t)-1)
 			return -1;
 		mq_unlink(name);
-		if (mq_timedreceive(mq, msg, sizeof(msg), NULL, abs) != -1)
+		memset(msg, 0, sizeof(msg));
+		if (how == MQ_SEND) {
+			/* Fill the one-message queue: the next send waits. */
+			if (mq_send(mq, msg, sizeof(msg), 0) ||
+			    mq_timedsend(mq, msg, sizeof(msg), 0, abs) != -1)
+				return -1;
+		} else if (mq_timedreceive(mq, msg, sizeof(msg), NULL,
+					   abs) != -1) {
 			return -1;
+		}
 		return errno == ETIMEDOUT ? 0 : -1;
 	default:
 		return -1;
@@ -363,7 +376,9 @@ TEST_F(realtime, absolute_waits)
 		if (pid == 0) {
 			alarm(TIMENS_HANG_SEC);
 			start = sys_clock_ns(CLOCK_MONOTONIC);
-			abs = ns_ts(sys_clock_ns(CLOCK_REALTIME) + WAIT_NS);
+			abs = ns_ts(sys_clock_ns(how == NANOSLEEP_TAI ?
+						 CLOCK_TAI : CLOCK_REALTIME) +
+				    WAIT_NS);
 			if (wait_until(how, &abs))
 				_exit(2);
 			end = sys_clock_ns(CLOCK_MONOTONIC);
@@ -379,6 +394,72 @@ TEST_F(realtime, absolute_waits)
 			       WEXITSTATUS(status) == 3 ? "ended early" :
 			       "ended late");
 	}
+}
+
+/* How far the host steps its clock in host_settime. */
+#define STEP_NS		(2 * NSEC_PER_SEC)
+
+/*
+ * The host steps its wall clock forward while a namespace's timers wait
+ * for an absolute time of the namespace's wall clock, which moves with
+ * the host's: the timer fires when the namespace's clock reaches its
+ * time, STEP_NS sooner, and a TFD_TIMER_CANCEL_ON_SET timer in the
+ * namespace is cancelled, as on the host.
+ */
+TEST_F(realtime, host_settime)
+{
+	struct itimerspec its = { 0 };
+	long long got[3], start, target;
+	int ready[2], fds[2], abs_fd, cancel_fd;
+	struct timespec ts;
+	uint64_t ticks;
+	pid_t pid;
+	char c;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		alarm(TIMENS_HANG_SEC);
+		abs_fd = timerfd_create(CLOCK_REALTIME, 0);
+		cancel_fd = timerfd_create(CLOCK_REALTIME, 0);
+		target = sys_clock_ns(CLOCK_REALTIME) + 2 * STEP_NS;
+		its.it_value = ns_ts(target);
+		if (abs_fd < 0 || cancel_fd < 0 ||
+		    timerfd_settime(abs_fd, TFD_TIMER_ABSTIME, &its, NULL) ||
+		    timerfd_settime(cancel_fd, TFD_TIMER_ABSTIME |
+				    TFD_TIMER_CANCEL_ON_SET, &its, NULL))
+			_exit(2);
+		start = sys_clock_ns(CLOCK_MONOTONIC);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(2);
+		/* [0]: cancelled, [1]: waited, [2]: late by. */
+		got[0] = read(cancel_fd, &ticks, sizeof(ticks)) < 0 &&
+			 errno == ECANCELED;
+		if (read(abs_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
+			_exit(2);
+		got[1] = sys_clock_ns(CLOCK_MONOTONIC) - start;
+		got[2] = sys_clock_ns(CLOCK_REALTIME) - target;
+		_exit(write_all(fds[1], got, sizeof(got)) ? 1 : 0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec += STEP_NS / NSEC_PER_SEC;
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts));
+	EXPECT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec -= STEP_NS / NSEC_PER_SEC;
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts));
+	ASSERT_EQ(0, read_all(fds[0], got, sizeof(got)));
+	EXPECT_EQ(1, got[0]) TH_LOG("CANCEL_ON_SET timer not cancelled");
+	EXPECT_GT(2 * STEP_NS - STEP_NS / 2, got[1])
+		TH_LOG("waited %lld ns: the step did not bring it closer",
+		       got[1]);
+	EXPECT_LE(0, got[2]) TH_LOG("fired %lld ns early", -got[2]);
+	EXPECT_GT(TIMENS_LATE_NS, got[2]) TH_LOG("fired %lld ns late", got[2]);
 }
 
 /* struct itimerspec with 64-bit times, for every ABI's timerfd calls. */
@@ -456,7 +537,7 @@ TEST(range)
 	EXPECT_EQ(0, write_realtime("realtime", SETTOD_SEC_MAX - now - 10, 0));
 	EXPECT_EQ(0, write_realtime("0", 1, 999999999));
 	ASSERT_LT(0, read_file(TIMENS_OFFSETS, buf, sizeof(buf)));
-	EXPECT_TRUE(strstr(buf, "\nrealtime            1 999999999\n"))
+	EXPECT_TRUE(!!strstr(buf, "\nrealtime            1 999999999\n"))
 		TH_LOG("%s", buf);
 	EXPECT_EQ(-EINVAL, write_realtime("realtime", 1, 1000000000));
 	EXPECT_EQ(-EINVAL, write_realtime("realtim", 1, 0));
@@ -481,7 +562,7 @@ TEST(past_2038)
 	if (skip)
 		SKIP(return, "%s", skip);
 	ASSERT_EQ(0, vdso_init());
-	ASSERT_TRUE(vdso.time);
+	ASSERT_TRUE(!!vdso.time);
 	now = sys_clock_ns(CLOCK_REALTIME) / NSEC_PER_SEC;
 	ASSERT_EQ(0, write_realtime("realtime", want - now, 0));
 	ASSERT_EQ(0, pipe(fds));
