@@ -1025,8 +1025,67 @@ def our_selftests(res):
 
 # With CONFIG_TIME_NS_REALTIME, the selftests whose behaviour it may touch
 # (a namespace without a realtime offset behaves as without the option).
-REALTIME_ALSO = ['clocks', 'sleep', 'timers', 'futex', 'procfs', 'nested',
-		 'vdso_image', 'vdso_image_32', 'vdso_image_x32', 'vdso_zero']
+REALTIME_ALSO = ['clocks', 'sleep', 'timers', 'futex', 'io_uring', 'procfs',
+		 'nested', 'vdso_image', 'vdso_image_32', 'vdso_image_x32',
+		 'vdso_zero']
+
+
+# With CONFIG_TIME_NS_REALTIME: what the host image's gettimeofday() and
+# time() may pay over the same calls without it (the site's NOP, and the
+# register moves GCC adds around gettimeofday()'s), and what a namespace
+# pays over the host, per ABI; (entry, clock whose data and offset the
+# synthetic VVAR holds).
+REALTIME_ENTRIES = {
+	'gettimeofday': ('__vdso_gettimeofday', 0, {'64': 2, '32': 3}, 9),
+	'time': ('__vdso_time', 5, {'64': 1, '32': 1}, 14),
+}
+
+
+def check_realtime_icount(res):
+	"""The host's cost of the option, in instructions: clock_gettime()
+	the same, gettimeofday() and time() within REALTIME_ENTRIES; and the
+	namespace's readings right."""
+	tools = icount_tools()
+	for bits in ('64', '32'):
+		image = '64-bit' if bits == '64' else '32-bit'
+		for clock, name in ICOUNT_CLOCKS.items():
+			got = {}
+			for k in ('ours', 'ours-realtime'):
+				for twin, mode in ((False, 'host'), (True, 'ours')):
+					img = f'vdso{bits}-time-ns.so' if twin else f'vdso{bits}.so'
+					got[(k, mode)] = icount(tools[bits], k, bits, img,
+								mode, clock)
+			same = all(got[('ours', m)] == got[('ours-realtime', m)]
+				   for m in ('host', 'ours'))
+			res.add(PASS if same else FAIL,
+				f'realtime: {image} clock_gettime {name} costs the '
+				'same with the option, host and namespace',
+				'' if same else str(got))
+		for what, (entry, clock, host_budget, ns_budget_) in \
+				REALTIME_ENTRIES.items():
+			base = icount(tools[bits], 'ours', bits, f'vdso{bits}.so',
+				      'host', clock, entry)
+			host = icount(tools[bits], 'ours-realtime', bits,
+				      f'vdso{bits}.so', 'host', clock, entry)
+			ns = icount(tools[bits], 'ours-realtime', bits,
+				    f'vdso{bits}-time-ns.so', 'ours', clock, entry)
+			if None in (base[0], host[0], ns[0]):
+				res.add(FAIL, f'realtime: {image} {what} instruction '
+					'counts', f'{base} {host} {ns}')
+				continue
+			want = '87400.600000000' if what == 'gettimeofday' else \
+			       '87400.000000000'
+			res.add(PASS if ns[1] == want and host[1] == base[1] else FAIL,
+				f'realtime: {image} {what} reads the namespace\'s '
+				'wall clock in its image, the host\'s in the host\'s',
+				f'{host[1]} host, {ns[1]} namespace')
+			res.add(PASS if host[0] - base[0] <= host_budget[bits] else FAIL,
+				f'realtime: {image} {what} costs the host at most '
+				f'{host_budget[bits]} with the option',
+				f'{base[0]} without, {host[0]} with')
+			res.add(PASS if ns[0] - host[0] <= ns_budget_ else FAIL,
+				f'realtime: {image} {what} costs a namespace at most '
+				f'{ns_budget_}', f'{host[0]} host, {ns[0]} namespace')
 
 
 def check_realtime(res):
@@ -1035,6 +1094,7 @@ def check_realtime(res):
 	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
 	progs = [p for p in makefile_programs(mk) if is_realtime(p)]
 	progs += [p for p in REALTIME_ALSO if p in makefile_programs(mk)]
+	check_realtime_icount(res)
 	d = build.selftests('ours-realtime', 'timens')
 	run_suite(res, 'ours-realtime', 'selftests', d, progs)
 	run_suite(res, 'ours-realtime', 'users', build_users(), ['realtime.sh'])

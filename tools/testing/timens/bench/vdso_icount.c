@@ -19,7 +19,9 @@
  *   CLOCK      clock id
  *   ENTRY      the function called: __vdso_clock_gettime (the default;
  *              __vdso_clock_gettime64 in a 32-bit build) or, 32-bit only,
- *              __vdso_clock_gettime, which fills a struct old_timespec32
+ *              __vdso_clock_gettime, which fills a struct old_timespec32;
+ *              or __vdso_gettimeofday or __vdso_time (CLOCK then names
+ *              the clock whose data and offset they read: 0, 5)
  * Prints the count and the time read.
  *
  * With --hot N or --cold N first, the call is timed on this CPU instead:
@@ -623,7 +625,18 @@ int main(int argc, char **argv)
 
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);
-		if (old32) {
+		if (!strcmp(entry, "__vdso_gettimeofday")) {
+			/* struct __kernel_old_timeval: two longs */
+			long tv[2];
+
+			ret = ((int (*)(long *, void *))l.gettime)(tv, NULL);
+			ts.sec = tv[0];
+			ts.nsec = tv[1] * 1000;
+		} else if (!strcmp(entry, "__vdso_time")) {
+			ts.sec = ((long (*)(long *))l.gettime)(NULL);
+			ts.nsec = 0;
+			ret = 0;
+		} else if (old32) {
 			ret = l.gettime(clock, (struct kts *)&ts32);
 			ts.sec = ts32.sec;
 			ts.nsec = ts32.nsec;
