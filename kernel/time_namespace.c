@@ -306,8 +306,11 @@ int proc_time_ns_show_offsets(struct seq_file *m, struct task_struct *task)
 		   (long long)off.monotonic.tv_sec, off.monotonic.tv_nsec);
 	seq_printf(m, "%-10s %10lld %9ld\n", "boottime",
 		   (long long)off.boottime.tv_sec, off.boottime.tv_nsec);
-	/* Upstream's file has two lines: a third only for those who opt in. */
-	if (IS_ENABLED(CONFIG_TIME_NS_REALTIME))
+	/*
+	 * Upstream's file has two lines, and its parsers (CRIU's) may take
+	 * no other: a third only where a realtime offset is set.
+	 */
+	if (off.realtime.tv_sec || off.realtime.tv_nsec)
 		seq_printf(m, "%-10s %10lld %9ld\n", "realtime",
 			   (long long)off.realtime.tv_sec, off.realtime.tv_nsec);
 	return 0;
@@ -392,8 +395,9 @@ static int check_offset(const struct offset_request *req)
 
 /*
  * Set the offsets of @task's time_ns_for_children from @buf, all or
- * nothing. At most one line per clock is consumed per write; returns
- * how many bytes were.
+ * nothing. At most as many lines as there are clocks (two, three with
+ * CONFIG_TIME_NS_REALTIME) are consumed per write, a later line for a
+ * clock winning over an earlier one; returns how many bytes were.
  *
  * @task is NULL once it has been reaped. The lines are parsed before the
  * task or the opener is looked at: a write that cannot be parsed is

@@ -19,11 +19,10 @@ struct mm_struct;
  * A time namespace shifts CLOCK_MONOTONIC (with _RAW and _COARSE) and
  * CLOCK_BOOTTIME (with _ALARM), and with CONFIG_TIME_NS_REALTIME
  * CLOCK_REALTIME (with _COARSE and _ALARM) and CLOCK_TAI, by a fixed
- * offset. Its tasks see
- * host time + offset; absolute times they hand to the kernel are
- * converted back to host time. The offsets can be changed until the
- * first task enters the namespace and are fixed from then on, so no task
- * ever sees its clocks jump.
+ * offset. Its tasks see host time + offset; absolute times they hand to
+ * the kernel are converted back to host time. The offsets can be changed
+ * until the first task enters the namespace and are fixed from then on,
+ * so no task ever sees its clocks jump.
  */
 struct time_namespace {
 	struct ns_common	ns;

@@ -168,6 +168,8 @@ FIXTURE_VARIANT_ADD(timens, negative_sqpoll) {
 /* The tests SKIP by themselves, see timens_skip_unprivileged(). */
 FIXTURE_SETUP(timens)
 {
+	int err;
+
 	if (timens_skip_reason(true))
 		return;
 	ASSERT_EQ(0, timens_pick_offsets(&self->off, variant->negative));
@@ -177,9 +179,9 @@ FIXTURE_SETUP(timens)
 	 * that IORING_TIMEOUT_REALTIME is converted as well; without it the
 	 * line is EINVAL and the wall clock is the host's.
 	 */
-	ASSERT_NE(-EPERM, write_file(TIMENS_OFFSETS, variant->negative ?
-				     "realtime -315360000 0\n" :
-				     "realtime 315360000 0\n"));
+	err = write_file(TIMENS_OFFSETS, variant->negative ?
+			 "realtime -315360000 0\n" : "realtime 315360000 0\n");
+	ASSERT_TRUE(err == 0 || err == -EINVAL) TH_LOG("realtime: %d", err);
 	/* The test process itself moves in; the harness forked it for us. */
 	ASSERT_EQ(0, timens_setns_path(TIMENS_CHILDREN))
 		TH_LOG("enter timens: %m");

@@ -183,6 +183,8 @@ TEST_F(realtime, clocks)
 		       "REALTIME_COARSE, system call");
 	expect_shifted(_metadata, self->off_ns, CLOCK_REALTIME_COARSE, VDSO,
 		       "REALTIME_COARSE, vDSO");
+	expect_shifted(_metadata, self->off_ns, CLOCK_REALTIME_ALARM, SYSCALL,
+		       "REALTIME_ALARM, system call");
 	expect_shifted(_metadata, self->off_ns, CLOCK_TAI, SYSCALL,
 		       "TAI, system call");
 	expect_shifted(_metadata, self->off_ns, CLOCK_TAI, VDSO, "TAI, vDSO");
@@ -214,6 +216,7 @@ TEST_F(realtime, settime_refused)
 {
 	struct timespec ts = { 0 };
 	struct timeval tv = { 0 };
+	struct timezone tz = { 0 };
 	struct timex tx;
 	pid_t pid;
 
@@ -236,6 +239,17 @@ TEST_F(realtime, settime_refused)
 		tx.modes = ADJ_FREQUENCY;
 		EXPECT_EQ(-1, adjtimex(&tx));
 		EXPECT_EQ(EPERM, errno);
+		memset(&tx, 0, sizeof(tx));
+		tx.modes = ADJ_OFFSET_SINGLESHOT;
+		EXPECT_EQ(-1, adjtimex(&tx));
+		EXPECT_EQ(EPERM, errno);
+		/* The timezone too: its first setting may warp the clock. */
+		EXPECT_EQ(-1, settimeofday(NULL, &tz));
+		EXPECT_EQ(EPERM, errno);
+#ifdef __NR_stime
+		EXPECT_EQ(-1, syscall(__NR_stime, &tv.tv_sec));
+		EXPECT_EQ(EPERM, errno);
+#endif
 		TIMENS_CHILD_EXIT();
 	}
 	ASSERT_EQ(0, wait_child(pid));
@@ -279,15 +293,19 @@ TEST_F(realtime, proc_stat_btime)
 
 /* Ways a child waits until an absolute REALTIME time of the namespace. */
 enum wait_how { NANOSLEEP, NANOSLEEP_ALARM, NANOSLEEP_TAI, TIMERFD,
-		POSIX_TIMER, FUTEX, MQ_RECEIVE, MQ_SEND, NR_WAITS };
+		TIMERFD_ALARM, POSIX_TIMER, POSIX_TIMER_ALARM, FUTEX, FUTEX_PI,
+		MQ_RECEIVE, MQ_SEND, NR_WAITS };
 
 static const char * const wait_names[NR_WAITS] = {
 	"clock_nanosleep(REALTIME, TIMER_ABSTIME)",
 	"clock_nanosleep(REALTIME_ALARM, TIMER_ABSTIME)",
 	"clock_nanosleep(TAI, TIMER_ABSTIME)",
 	"timerfd_settime(REALTIME, TFD_TIMER_ABSTIME)",
+	"timerfd_settime(REALTIME_ALARM, TFD_TIMER_ABSTIME)",
 	"timer_settime(REALTIME, TIMER_ABSTIME)",
+	"timer_settime(REALTIME_ALARM, TIMER_ABSTIME)",
 	"futex(FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME)",
+	"futex(FUTEX_LOCK_PI) of a futex its parent holds",
 	"mq_timedreceive()",
 	"mq_timedsend() to a full queue",
 };
@@ -315,15 +333,19 @@ static int wait_until(enum wait_how how, const struct timespec *abs)
 	case NANOSLEEP_TAI:
 		return clock_nanosleep(CLOCK_TAI, TIMER_ABSTIME, abs, NULL);
 	case TIMERFD:
-		fd = timerfd_create(CLOCK_REALTIME, 0);
+	case TIMERFD_ALARM:
+		fd = timerfd_create(how == TIMERFD ? CLOCK_REALTIME :
+				    CLOCK_REALTIME_ALARM, 0);
 		if (fd < 0 || timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL))
 			return -1;
 		return read(fd, &ticks, sizeof(ticks)) == sizeof(ticks) ? 0 : -1;
 	case POSIX_TIMER:
+	case POSIX_TIMER_ALARM:
 		sigemptyset(&set);
 		sigaddset(&set, SIGUSR1);
 		sigprocmask(SIG_BLOCK, &set, NULL);
-		if (timer_create(CLOCK_REALTIME, &sev, &timer) ||
+		if (timer_create(how == POSIX_TIMER ? CLOCK_REALTIME :
+				 CLOCK_REALTIME_ALARM, &sev, &timer) ||
 		    timer_settime(timer, TIMER_ABSTIME, &its, NULL))
 			return -1;
 		return sigwaitinfo(&set, NULL) == SIGUSR1 ? 0 : -1;
@@ -331,6 +353,13 @@ static int wait_until(enum wait_how how, const struct timespec *abs)
 		if (syscall(SYS_futex, &futex_word,
 			    FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, abs,
 			    NULL, FUTEX_BITSET_MATCH_ANY) != -1)
+			return -1;
+		return errno == ETIMEDOUT ? 0 : -1;
+	case FUTEX_PI:
+		/* Held by the parent, alive: the lock waits, until @abs. */
+		futex_word = getppid();
+		if (syscall(SYS_futex, &futex_word, FUTEX_LOCK_PI, 0, abs,
+			    NULL, 0) != -1)
 			return -1;
 		return errno == ETIMEDOUT ? 0 : -1;
 	case MQ_RECEIVE:
@@ -535,6 +564,10 @@ TEST(range)
 	EXPECT_EQ(-ERANGE, write_realtime("realtime",
 					  SETTOD_SEC_MAX - now + 10, 0));
 	EXPECT_EQ(0, write_realtime("realtime", SETTOD_SEC_MAX - now - 10, 0));
+	/* Zero, the line is not shown: upstream's parsers know two. */
+	EXPECT_EQ(0, write_realtime("realtime", 0, 0));
+	ASSERT_LT(0, read_file(TIMENS_OFFSETS, buf, sizeof(buf)));
+	EXPECT_FALSE(!!strstr(buf, "realtime")) TH_LOG("%s", buf);
 	EXPECT_EQ(0, write_realtime("0", 1, 999999999));
 	ASSERT_LT(0, read_file(TIMENS_OFFSETS, buf, sizeof(buf)));
 	EXPECT_TRUE(!!strstr(buf, "\nrealtime            1 999999999\n"))

@@ -13,7 +13,10 @@
  * returned before the signal, for both directions and for MONOTONIC and
  * BOOTTIME.
  *
- * Built as a 64-bit and as a 32-bit program.
+ * Built as a 64-bit, a 32-bit and an x32 program; and, as realtime_step,
+ * for the sites of __vdso_gettimeofday and __vdso_time, in a namespace
+ * with a CLOCK_REALTIME offset (CONFIG_TIME_NS_REALTIME; without it
+ * realtime_step SKIPs).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -27,8 +30,9 @@
 #define MAX_PRE_STEPS		200
 /* Instructions into the call; the hres paths need far fewer. */
 #define MAX_STEPS		300
-/* Below this the sweep proves nothing. */
+/* Below this the sweep proves nothing; time() is 6 instructions on the host. */
 #define MIN_BOUNDARIES		20
+#define MIN_BOUNDARIES_TIME	3
 #define MAX_LOGGED		10
 #ifdef __x86_64__
 #define BUDGET_NS		(9 * NSEC_PER_SEC)
@@ -54,7 +58,15 @@ struct result {
 
 enum trial_end { T_INSIDE, T_RETURNED, T_ERROR };
 
+/* What the tracee calls, besides __vdso_clock_gettime(64). */
+enum call { CALL_GETTIME, CALL_GETTIMEOFDAY, CALL_TIME };
+
+/* A's wall clock, for realtime_step. */
+#define REALTIME_OFF_SEC	100000
+#define REALTIME_OFF_NSEC	987654321
+
 FIXTURE(vdso_step) {
+	const char *skip;
 	int ns_fd[NR_NS];
 	ino_t ns_ino[NR_NS];
 	long long off[NR_NS];
@@ -68,7 +80,10 @@ FIXTURE_VARIANT(vdso_step) {
 	clockid_t clk;
 	int from;
 	int use64;
+	enum call call;
 };
+
+#ifndef VDSO_STEP_REALTIME
 
 FIXTURE_VARIANT_ADD(vdso_step, mono_host_to_ns) {
 	.clk = CLOCK_MONOTONIC, .from = NS_HOST,
@@ -103,6 +118,23 @@ FIXTURE_VARIANT_ADD(vdso_step, boot64_ns_to_host) {
 	.clk = CLOCK_BOOTTIME, .from = NS_A, .use64 = 1,
 };
 #endif
+#else /* VDSO_STEP_REALTIME */
+FIXTURE_VARIANT_ADD(vdso_step, gettimeofday_host_to_ns) {
+	.clk = CLOCK_REALTIME, .from = NS_HOST, .call = CALL_GETTIMEOFDAY,
+};
+
+FIXTURE_VARIANT_ADD(vdso_step, gettimeofday_ns_to_host) {
+	.clk = CLOCK_REALTIME, .from = NS_A, .call = CALL_GETTIMEOFDAY,
+};
+
+FIXTURE_VARIANT_ADD(vdso_step, time_host_to_ns) {
+	.clk = CLOCK_REALTIME_COARSE, .from = NS_HOST, .call = CALL_TIME,
+};
+
+FIXTURE_VARIANT_ADD(vdso_step, time_ns_to_host) {
+	.clk = CLOCK_REALTIME_COARSE, .from = NS_A, .call = CALL_TIME,
+};
+#endif /* VDSO_STEP_REALTIME */
 
 FIXTURE_SETUP(vdso_step)
 {
@@ -131,6 +163,16 @@ FIXTURE_SETUP(vdso_step)
 	ASSERT_LE(0, self->ns_fd[NS_HOST]) TH_LOG("%s: %m", TIMENS_SELF);
 	/* Our children are born in A, the tracee moves where it must. */
 	ASSERT_EQ(0, timens_unshare(&off)) TH_LOG("unshare: %m");
+	if (variant->call != CALL_GETTIME) {
+		snprintf(buf, sizeof(buf), "realtime %d %d\n",
+			 REALTIME_OFF_SEC, REALTIME_OFF_NSEC);
+		if (write_file(TIMENS_OFFSETS, buf) == -EINVAL) {
+			self->skip = "CONFIG_TIME_NS_REALTIME is off";
+			return;
+		}
+		self->off[NS_A] = REALTIME_OFF_SEC * NSEC_PER_SEC +
+				  REALTIME_OFF_NSEC;
+	}
 	self->ns_fd[NS_A] = open(TIMENS_CHILDREN, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->ns_fd[NS_A]) TH_LOG("%s: %m", TIMENS_CHILDREN);
 	self->ns_ino[NS_HOST] = ns_ino(TIMENS_SELF);
@@ -177,6 +219,7 @@ static void tracee(struct _test_data_vdso_step *self,
 	struct result r;
 	struct sigaction sa;
 	struct timespec ts;
+	struct timeval tv;
 	struct vdso_ts64 ts64;
 	int from = variant->from;
 
@@ -198,7 +241,12 @@ static void tracee(struct _test_data_vdso_step *self,
 	r.before = host_now(self, variant->clk, from);
 	kill(getpid(), SIGSTOP);
 	/* The tracer steps from here into the vDSO. */
-	if (variant->use64) {
+	if (variant->call == CALL_GETTIMEOFDAY) {
+		r.ret = vdso.gettimeofday(&tv, NULL);
+		r.v = tv.tv_sec * NSEC_PER_SEC + tv.tv_usec * 1000LL;
+	} else if (variant->call == CALL_TIME) {
+		r.v = vdso.time(NULL) * NSEC_PER_SEC;
+	} else if (variant->use64) {
 		r.ret = vdso.gettime64(variant->clk, &ts64);
 		r.v = ts64.tv_sec * NSEC_PER_SEC + ts64.tv_nsec;
 	} else {
@@ -264,8 +312,12 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 			    const struct _fixture_variant_vdso_step *variant,
 			    int k, unsigned long *ip, struct result *r)
 {
-	unsigned long entry = variant->use64 ? (unsigned long)vdso.gettime64 :
-					       (unsigned long)vdso.gettime;
+	unsigned long entry = variant->call == CALL_GETTIMEOFDAY ?
+			      (unsigned long)vdso.gettimeofday :
+			      variant->call == CALL_TIME ?
+			      (unsigned long)vdso.time :
+			      variant->use64 ? (unsigned long)vdso.gettime64 :
+			      (unsigned long)vdso.gettime;
 	enum trial_end end = T_INSIDE;
 	int pfd[2], status, n, sig;
 	unsigned long fault;
@@ -364,15 +416,21 @@ static enum trial_end trial(struct _test_data_vdso_step *self,
 	return end;
 }
 
-/* Whose time is r->v: NS_HOST, NS_A or -1 for neither. */
-static int classify(struct _test_data_vdso_step *self, const struct result *r)
+/*
+ * Whose time is r->v: NS_HOST, NS_A or -1 for neither. time() drops the
+ * nanoseconds: its reading may lie up to a second before the window.
+ */
+static int classify(struct _test_data_vdso_step *self,
+		    const struct _fixture_variant_vdso_step *variant,
+		    const struct result *r)
 {
+	long long early = variant->call == CALL_TIME ? NSEC_PER_SEC : 0;
 	int ns;
 
 	for (ns = 0; ns < NR_NS; ns++) {
 		long long h = r->v - self->off[ns];
 
-		if (h >= r->before - VDSO_SLACK_NS &&
+		if (h >= r->before - VDSO_SLACK_NS - early &&
 		    h <= r->after + VDSO_SLACK_NS)
 			return ns;
 	}
@@ -406,6 +464,8 @@ TEST_F_TIMEOUT(vdso_step, every_instruction, 60)
 		return;
 	if (variant->use64 && !vdso.gettime64)
 		SKIP(return, "no __vdso_clock_gettime64");
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
 	for (k = 0; k < MAX_STEPS; k++) {
 		if (sys_clock_ns(CLOCK_MONOTONIC) - start > BUDGET_NS) {
 			TH_LOG("time budget used up after %d boundaries", k);
@@ -437,7 +497,7 @@ TEST_F_TIMEOUT(vdso_step, every_instruction, 60)
 		EXPECT_EQ(to, r.kind_after)
 			TH_LOG("k=%d: vDSO image after the switch", k);
 
-		ns = classify(self, &r);
+		ns = classify(self, variant, &r);
 		if (ns < 0) {
 			bad++;
 			if (logged++ < MAX_LOGGED)
@@ -461,7 +521,8 @@ TEST_F_TIMEOUT(vdso_step, every_instruction, 60)
 	       end == T_RETURNED ? "completed" : "not completed");
 
 	EXPECT_EQ(0, bad);
-	EXPECT_LT(MIN_BOUNDARIES, tested)
+	EXPECT_LT(variant->call == CALL_TIME ? MIN_BOUNDARIES_TIME :
+		  MIN_BOUNDARIES, tested)
 		TH_LOG("too few instruction boundaries tested");
 	/* Signalled before the first instruction: the whole call is new. */
 	EXPECT_LT(0, got[to]) TH_LOG("never saw the new namespace's time");
