@@ -491,6 +491,46 @@ TEST_F(realtime, host_settime)
 	EXPECT_GT(TIMENS_LATE_NS, got[2]) TH_LOG("fired %lld ns late", got[2]);
 }
 
+/*
+ * A namespace made inside one with a realtime offset inherits it, as it
+ * does the others: its file shows the line, its tasks the same date.
+ */
+TEST_F(realtime, nested)
+{
+	long long before, after, got;
+	char buf[256], want[64];
+	int fds[2];
+	pid_t pid;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	snprintf(want, sizeof(want), "realtime   %10lld %9ld\n",
+		 variant->sec, variant->nsec);
+	ASSERT_EQ(0, pipe(fds));
+	before = sys_clock_ns(CLOCK_REALTIME);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Born in the namespace; its children in a nested one. */
+		if (unshare(CLONE_NEWTIME) ||
+		    read_file(TIMENS_OFFSETS, buf, sizeof(buf)) <= 0 ||
+		    !strstr(buf, want))
+			_exit(2);
+		pid = fork();
+		if (pid == 0) {
+			got = vdso_init() ? -1 : read_clock(CLOCK_REALTIME, VDSO);
+			_exit(write_all(fds[1], &got, sizeof(got)) ? 1 : 0);
+		}
+		_exit(wait_child(pid) ? 3 : 0);
+	}
+	ASSERT_EQ(0, wait_child(pid)) TH_LOG("2: the nested file lacks \"%s\"",
+					     want);
+	after = sys_clock_ns(CLOCK_REALTIME);
+	ASSERT_EQ(0, read_all(fds[0], &got, sizeof(got)));
+	EXPECT_LE(before + self->off_ns - 50 * NSEC_PER_MSEC, got);
+	EXPECT_GE(after + self->off_ns + 50 * NSEC_PER_MSEC, got);
+}
+
 /* struct itimerspec with 64-bit times, for every ABI's timerfd calls. */
 struct itimerspec64 {
 	long long interval_sec, interval_nsec, value_sec, value_nsec;
