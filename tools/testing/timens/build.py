@@ -20,6 +20,7 @@ VARIANT_FRAGMENTS = {
 	'ours-notime': [NOTIME],
 	'ours-realtime': [REALTIME],
 	'mail-notime': [NOTIME],
+	'mail-realtime': [REALTIME],
 }
 SELFTEST_CONFIG = os.path.join(REPO, 'tools/testing/selftests/timens/config')
 

@@ -21,7 +21,7 @@ import tap
 import tree
 import vm
 from tap import PASS, FAIL, SKIP
-from util import Fail, REPO, BUILD, run, note, makefile_programs
+from util import Fail, REPO, BUILD, run, note, makefile_programs, is_realtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -1014,11 +1014,6 @@ def check_kselftest_builds(res):
 	res.add(FAIL if bad else PASS,
 		f'kselftest: timens cross-builds for arm64 ({cross.TRIPLET}-gcc from Debian)',
 		'; '.join(bad[:3]))
-
-
-def is_realtime(prog):
-	"""The selftests of CONFIG_TIME_NS_REALTIME, which SKIP without it."""
-	return prog.split('_')[0] == 'realtime'
 
 
 def our_selftests(res):

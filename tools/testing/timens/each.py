@@ -15,7 +15,7 @@ import tap
 import tree
 import vm
 from tap import PASS
-from util import Fail, note, makefile_programs
+from util import Fail, note, makefile_programs, is_realtime
 
 # Before the selftests exist: the guest boots, and with TIME_NS a task
 # can make a time namespace and be born in it.
@@ -38,7 +38,10 @@ def boot_step(kernel, time_ns, timeout):
 	failed)."""
 	tests = os.path.join(tree.tree_dir(kernel), 'tools/testing/selftests/timens')
 	if time_ns and os.path.isdir(tests):
-		progs = makefile_programs(os.path.join(tests, 'Makefile'))
+		# CONFIG_TIME_NS_REALTIME's own tests on the kernel with it,
+		# the others on the kernel without (where those SKIP).
+		progs = [p for p in makefile_programs(os.path.join(tests, 'Makefile'))
+			 if is_realtime(p) == kernel.endswith('-realtime')]
 		d = build.selftests(kernel, 'timens')
 		status, output = vm.run_in_guest(build.bzimage(kernel),
 						 tap.guest_script(progs, d),
@@ -66,7 +69,11 @@ def build_each(scratch, boot=False, first=1, timeout=600):
 		for n, c, subject in steps[first - 1:]:
 			tree.git(scratch, 'checkout', '-q', '--detach', c)
 			note(f'patch {n}/{len(steps)}: {subject}')
-			for kernel in ('mail', 'mail-notime'):
+			# With the opt-in realtime offsets once the option exists.
+			kernels = ['mail', 'mail-notime']
+			if build.symbol_exists('mail', 'TIME_NS_REALTIME'):
+				kernels.append('mail-realtime')
+			for kernel in kernels:
 				try:
 					on = build.build_step(kernel)
 				except Fail as e:
@@ -83,4 +90,5 @@ def build_each(scratch, boot=False, first=1, timeout=600):
 	if failed:
 		raise Fail(f'{len(failed)} failures: ' + '; '.join(failed[:5]))
 	note(f'patches {first} to {len(steps)} built'
-	     f'{" and booted" if boot else ""}, with TIME_NS=y and without')
+	     f'{" and booted" if boot else ""}, with TIME_NS=y and without '
+	     '(and with TIME_NS_REALTIME=y where it exists)')

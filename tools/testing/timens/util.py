@@ -14,7 +14,7 @@ KERNELS = ('ours', 'stripped', 'upstream', 'ours-notime', 'ours-realtime')
 # A variant is another configuration of a tree: its own objects, the
 # tree's sources.
 VARIANTS = {'ours-notime': 'ours', 'ours-realtime': 'ours',
-	    'mail-notime': 'mail'}
+	    'mail-notime': 'mail', 'mail-realtime': 'mail'}
 
 
 class Fail(Exception):
@@ -41,6 +41,11 @@ def run(cmd, check=True, capture=False, **kw):
 			detail = ': ' + r.stderr.strip().splitlines()[-1]
 		raise Fail(f'{" ".join(cmd[:4])} failed with status {r.returncode}{detail}')
 	return r
+
+
+def is_realtime(prog):
+	"""The selftests of CONFIG_TIME_NS_REALTIME, which SKIP without it."""
+	return prog.split('_')[0] == 'realtime'
 
 
 def makefile_programs(makefile, added=True):
