@@ -289,7 +289,8 @@ def check_style(res):
 			f'{len(mail)} patches')
 		for p in mail:
 			r = run([checkpatch, '--strict', '--no-tree', '--quiet',
-				 '--no-summary', p], cwd=tmp, check=False, capture=True)
+				 '--no-summary', *maintained_new_files(p), p],
+				cwd=tmp, check=False, capture=True)
 			res.add(PASS if r.returncode == 0 else FAIL,
 				f'checkpatch: series/{os.path.basename(p)}',
 				r.stdout.strip().splitlines()[0] if r.returncode else '')
