@@ -33,15 +33,37 @@ fi
 '''
 
 
+# With CONFIG_TIME_NS_REALTIME, before its selftests exist: a namespace
+# with a realtime offset a year ahead shows that date.
+REALTIME_SMOKE = r'''
+uname -r
+host=$(date +%s)
+ns=$(python3 -c '
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x80):
+	raise SystemExit("unshare: " + os.strerror(ctypes.get_errno()))
+with open("/proc/self/timens_offsets", "w") as f:
+	f.write("realtime 31536000 0\n")
+os.execvp("date", ["date", "+%s"])
+') || exit 1
+echo "date: $ns in a namespace a year ahead, $host on the host"
+d=$((ns - host - 31536000))
+[ "$d" -ge 0 ] && [ "$d" -le 10 ]
+'''
+
+
 def boot_step(kernel, time_ns, timeout):
 	"""Boot @kernel at the step its tree is at; returns (what ran, what
 	failed)."""
 	tests = os.path.join(tree.tree_dir(kernel), 'tools/testing/selftests/timens')
+	# CONFIG_TIME_NS_REALTIME's own tests on the kernel with it, the
+	# others on the kernel without (where those SKIP).
+	progs = []
 	if time_ns and os.path.isdir(tests):
-		# CONFIG_TIME_NS_REALTIME's own tests on the kernel with it,
-		# the others on the kernel without (where those SKIP).
 		progs = [p for p in makefile_programs(os.path.join(tests, 'Makefile'))
 			 if is_realtime(p) == kernel.endswith('-realtime')]
+	if progs:
 		d = build.selftests(kernel, 'timens')
 		status, output = vm.run_in_guest(build.bzimage(kernel),
 						 tap.guest_script(progs, d),
@@ -53,6 +75,8 @@ def boot_step(kernel, time_ns, timeout):
 			bad.append(f'guest status {status}')
 		return f'{len(progs)} selftest programs', bad
 	script = f'export TIMENS_EXPECT={"on" if time_ns else "off"}\n{SMOKE}'
+	if kernel.endswith('-realtime'):
+		script = REALTIME_SMOKE
 	status, output = vm.run_in_guest(build.bzimage(kernel), script,
 					 timeout=timeout, out=open(os.devnull, 'w'))
 	return 'the smoke test', [] if status == 0 else \
