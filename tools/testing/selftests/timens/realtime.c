@@ -91,7 +91,7 @@ FIXTURE_TEARDOWN(realtime)
 
 /* How a child reads the wall clock. */
 enum how { SYSCALL, VDSO, GETTIMEOFDAY, VDSO_GETTIMEOFDAY, TIME, VDSO_TIME,
-	   ADJTIMEX };
+	   ADJTIMEX, CLOCK_ADJTIME };
 
 static long long read_clock(clockid_t clk, enum how how)
 {
@@ -121,8 +121,10 @@ static long long read_clock(clockid_t clk, enum how how)
 			return -1;
 		return (long long)vdso.time(NULL) * NSEC_PER_SEC;
 	case ADJTIMEX:
+	case CLOCK_ADJTIME:
 		memset(&tx, 0, sizeof(tx));
-		if (adjtimex(&tx) < 0)
+		if ((how == ADJTIMEX ? adjtimex(&tx) :
+		     clock_adjtime(CLOCK_REALTIME, &tx)) < 0)
 			return -1;
 		return tx.time.tv_sec * NSEC_PER_SEC + tx.time.tv_usec *
 		       (tx.status & STA_NANO ? 1 : 1000LL);
@@ -209,6 +211,8 @@ TEST_F(realtime, time_gettimeofday_adjtimex)
 		       VDSO_TIME, "__vdso_time()");
 	expect_shifted(_metadata, self->off_ns, CLOCK_REALTIME, ADJTIMEX,
 		       "adjtimex() query");
+	expect_shifted(_metadata, self->off_ns, CLOCK_REALTIME, CLOCK_ADJTIME,
+		       "clock_adjtime(CLOCK_REALTIME) query");
 }
 
 /* The namespace may not set the host's clock, root or not. */
