@@ -132,27 +132,37 @@ def ratio(a, b):
 # turn (bench/vdso_icount.c --hot-pair / --cold-pair), pinned to a CPU,
 # with ASLR off and the images' RDTSC alternatives applied as the kernel
 # applies them. Other work on a shared machine only ever adds time, in
-# bursts as long as a round, so a process's figure for an image is its
-# fastest round (for the cold cache, its fastest round's median call),
-# and its ratio is the one of the two fastest rounds. One process's
-# ratio still moves with where its pages landed; the cell is the median
-# of CPU_PROCS processes' ratios, its spread half their range.
+# bursts as long as a round, so in the hot loop a process's figure for
+# an image is its fastest round, and its ratio is the one of the two
+# fastest rounds. A flushed call's misses vary from call to call, and
+# the fastest of a few dozen round medians with them (two runs' cells
+# differed by 5.7% in the median that way): for the cold cache a
+# process's ratio is the median of its rounds' ratios, each image's
+# round run beside the other's, and its figures the median rounds. One
+# process's ratio still moves with where its pages landed; the cell is
+# the median of CPU_PROCS (CPU_PROCS_COLD) processes' ratios, its spread
+# half their range.
 CPU_HOT = 20000		# calls per round and image, hot loop
 CPU_HOT_ROUNDS = 128	# two cycles of vdso_icount's 64 stack places
 CPU_COLD = 40		# flushed calls per round and image (their median)
 CPU_COLD_ROUNDS = 51
-CPU_PROCS = 5		# processes per cell
+CPU_PROCS = 5		# processes per cell, hot loop
+CPU_PROCS_COLD = 11	# processes per cell, cold cache
 CPU_RUNS = 2		# the whole measurement, twice: is it repeatable?
 # The pairs measured (a, b), reported as b / a.
 CPU_PAIRS = (('ours host', 'ours ns'), ('upstream host', 'upstream ns'),
 	     ('stripped', 'ours host'), ('upstream ns', 'ours ns'))
 
 
-def process_figures(rounds):
-	"""(a, b, b / a) of one process: each image's fastest round."""
-	a = min(x for x, _ in rounds)
-	b = min(y for _, y in rounds)
-	return a, b, b / a
+def process_figures(rounds, how):
+	"""(a, b, b / a) of one process's rounds [(a, b)], timed @how."""
+	if how == 'hot':
+		a = min(x for x, _ in rounds)
+		b = min(y for _, y in rounds)
+		return a, b, b / a
+	return (statistics.median(x for x, _ in rounds),
+		statistics.median(y for _, y in rounds),
+		statistics.median(y / x for x, y in rounds))
 
 
 def cell_figures(procs):
@@ -177,13 +187,14 @@ def cpu_ratios():
 				for clock, name in check.ICOUNT_CLOCKS.items():
 					for a, b in CPU_PAIRS:
 						procs = []
-						for _ in range(CPU_PROCS):
+						for _ in range(CPU_PROCS if how == 'hot'
+							       else CPU_PROCS_COLD):
 							pairs, err = check.icount_pair(
 								tools, a, b, bits,
 								clock, entry, how, n, rounds)
 							if pairs is None:
 								raise Fail(f'vdso_icount --{how}-pair: {err}')
-							procs.append(process_figures(pairs))
+							procs.append(process_figures(pairs, how))
 						got[(run_no, how, image, name, a, b)] = \
 							cell_figures(procs)
 	return got
@@ -497,26 +508,32 @@ def cpu_report(cpu):
 	"""The real CPU's tables: each ratio with its spread, from run 1 and
 	run 2, and how far the runs differ."""
 	md = []
-	for how, title, unit in (
+	for how, title, unit, stat, procs in (
 			('hot', 'Hot loop on this machine\'s CPU',
 			 f'{CPU_HOT:,} calls of one image, then {CPU_HOT:,} of the other, '
-			 f'{CPU_HOT_ROUNDS} rounds; nanoseconds per call'),
+			 f'{CPU_HOT_ROUNDS} rounds; nanoseconds per call',
+			 'A process\'s figure for an image is its fastest round, '
+			 'its ratio the one of the two fastest rounds.', CPU_PROCS),
 			('cold', 'Cold cache on this machine\'s CPU',
 			 f'{CPU_COLD} calls of one image, each after a clflush of the '
 			 f'image and its VVAR area, then {CPU_COLD} of the other, '
 			 f'{CPU_COLD_ROUNDS} rounds; TSC ticks of a call, the median of '
-			 'a round')):
+			 'a round',
+			 'A process\'s ratio is the median of its rounds\' ratios '
+			 '(each round of one image beside the same round of the '
+			 'other), its figure for an image the median round.',
+			 CPU_PROCS_COLD)):
 		md += ['', f'## {title}', '',
 		       'The built vDSO images, run in a host process by '
 		       f'`vdso_icount --{how}-pair` on a synthetic VVAR: the real '
 		       'processor, not the emulator, runs the code each kernel maps, '
 		       'with its RDTSC alternatives applied as the kernel applies '
 		       'them on this CPU. Two images per process, timed in turn '
-		       f'({unit}), pinned to one CPU with ASLR off. A process\'s '
-		       'figure for an image is its fastest round; a ratio is the '
-		       f'median of {CPU_PROCS} processes\' ratios, ± half their '
-		       f'range. The whole measurement ran {CPU_RUNS} times in a row: '
-		       'each cell is "run 1 ± spread, run 2".', '',
+		       f'({unit}), pinned to one CPU with ASLR off. {stat} '
+		       f'A ratio is the median of {procs} processes\' ratios, '
+		       '± half their range. The whole measurement ran '
+		       f'{CPU_RUNS} times in a row: each cell is "run 1 ± '
+		       'spread, run 2".', '',
 		       '| image | clock | ours host | ours ns | ours ns / ours host '
 		       '| upstream ns / upstream host | ours host / stripped '
 		       '| ours ns / upstream ns |',
