@@ -521,7 +521,9 @@ def cpu_report(cpu):
 			 'a round',
 			 'A process\'s ratio is the median of its rounds\' ratios '
 			 '(each round of one image beside the same round of the '
-			 'other), its figure for an image the median round.',
+			 'other), its figure for an image the median round, so a '
+			 'cell\'s figures, medians of their own, need not divide '
+			 'to its ratio.',
 			 CPU_PROCS_COLD)):
 		md += ['', f'## {title}', '',
 		       'The built vDSO images, run in a host process by '
