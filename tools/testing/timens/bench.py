@@ -140,14 +140,13 @@ def ratio(a, b):
 # process's ratio is the median of its rounds' ratios, each image's
 # round run beside the other's, and its figures the median rounds. One
 # process's ratio still moves with where its pages landed; the cell is
-# the median of CPU_PROCS (CPU_PROCS_COLD) processes' ratios, its spread
-# half their range.
+# the median of CPU_PROCS[how] processes' ratios, its spread half their
+# range.
 CPU_HOT = 20000		# calls per round and image, hot loop
 CPU_HOT_ROUNDS = 128	# two cycles of vdso_icount's 64 stack places
 CPU_COLD = 40		# flushed calls per round and image (their median)
 CPU_COLD_ROUNDS = 51
-CPU_PROCS = 5		# processes per cell, hot loop
-CPU_PROCS_COLD = 11	# processes per cell, cold cache
+CPU_PROCS = {'hot': 5, 'cold': 11}	# processes per cell
 CPU_RUNS = 2		# the whole measurement, twice: is it repeatable?
 # The pairs measured (a, b), reported as b / a.
 CPU_PAIRS = (('ours host', 'ours ns'), ('upstream host', 'upstream ns'),
@@ -187,8 +186,7 @@ def cpu_ratios():
 				for clock, name in check.ICOUNT_CLOCKS.items():
 					for a, b in CPU_PAIRS:
 						procs = []
-						for _ in range(CPU_PROCS if how == 'hot'
-							       else CPU_PROCS_COLD):
+						for _ in range(CPU_PROCS[how]):
 							pairs, err = check.icount_pair(
 								tools, a, b, bits,
 								clock, entry, how, n, rounds)
@@ -508,12 +506,12 @@ def cpu_report(cpu):
 	"""The real CPU's tables: each ratio with its spread, from run 1 and
 	run 2, and how far the runs differ."""
 	md = []
-	for how, title, unit, stat, procs in (
+	for how, title, unit, stat in (
 			('hot', 'Hot loop on this machine\'s CPU',
 			 f'{CPU_HOT:,} calls of one image, then {CPU_HOT:,} of the other, '
 			 f'{CPU_HOT_ROUNDS} rounds; nanoseconds per call',
 			 'A process\'s figure for an image is its fastest round, '
-			 'its ratio the one of the two fastest rounds.', CPU_PROCS),
+			 'its ratio the one of the two fastest rounds.'),
 			('cold', 'Cold cache on this machine\'s CPU',
 			 f'{CPU_COLD} calls of one image, each after a clflush of the '
 			 f'image and its VVAR area, then {CPU_COLD} of the other, '
@@ -523,8 +521,7 @@ def cpu_report(cpu):
 			 '(each round of one image beside the same round of the '
 			 'other), its figure for an image the median round, so a '
 			 'cell\'s figures, medians of their own, need not divide '
-			 'to its ratio.',
-			 CPU_PROCS_COLD)):
+			 'to its ratio.')):
 		md += ['', f'## {title}', '',
 		       'The built vDSO images, run in a host process by '
 		       f'`vdso_icount --{how}-pair` on a synthetic VVAR: the real '
@@ -532,7 +529,8 @@ def cpu_report(cpu):
 		       'with its RDTSC alternatives applied as the kernel applies '
 		       'them on this CPU. Two images per process, timed in turn '
 		       f'({unit}), pinned to one CPU with ASLR off. {stat} '
-		       f'A ratio is the median of {procs} processes\' ratios, '
+		       f'A ratio is the median of {CPU_PROCS[how]} processes\' '
+		       'ratios, '
 		       '± half their range. The whole measurement ran '
 		       f'{CPU_RUNS} times in a row: each cell is "run 1 ± '
 		       'spread, run 2".', '',
