@@ -146,20 +146,19 @@ static int prepare(struct __test_metadata *_metadata)
 		return 0;
 	}
 	for (i = 0; i < nr_sites; i++) {
-		unsigned long entry = vdso.sites + 8 * i;
-		const int32_t *pair = (const int32_t *)entry;
-		unsigned long site = entry + (long)pair[0];
-		unsigned long helper = entry + 4 + (long)pair[1];
-		int32_t rel = helper - (site + VDSO_SITE_LEN);
+		unsigned long site, target;
+		unsigned char opcode;
+		int32_t rel;
 
+		ASSERT_EQ(0, vdso_site(i, &site, &target, &opcode))
+			TH_LOG("site %u or its target is not inside [vdso]",
+			       i);
 		ASSERT_TRUE(vdso_inside(site, SAVE_LEN))
 			TH_LOG("site %u at %#lx is not inside [vdso]", i, site);
-		ASSERT_TRUE(vdso_inside(helper, 1))
-			TH_LOG("helper of site %u at %#lx is not inside [vdso]",
-			       i, helper);
+		rel = target - (site + VDSO_SITE_LEN);
 		sites[i].addr = site;
 		memcpy(sites[i].img[0], vdso_nop5, VDSO_SITE_LEN);
-		sites[i].img[1][0] = VDSO_CALL_OPCODE;
+		sites[i].img[1][0] = opcode;
 		memcpy(&sites[i].img[1][1], &rel, sizeof(rel));
 	}
 	return 0;

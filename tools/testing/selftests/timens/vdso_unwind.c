@@ -3,10 +3,11 @@
  * A backtrace taken inside a time namespace helper of the vDSO reaches
  * the code that called clock_gettime(): each helper carries unwind
  * information of its own, so a debugger, perf or a signal handler that
- * stops there can see who called.
+ * stops there can see who called. So does one taken on the path a branch
+ * site jumps to, a function of its own entered as by a tail call.
  *
  * A child in a namespace stops itself at the first instruction of every
- * helper with an int3 written through /proc/self/mem, and takes the
+ * helper and path with an int3 written through /proc/self/mem, and takes the
  * backtrace in its SIGTRAP handler. (The ia32 vDSO has no unwind
  * information for its C functions at all, so this is 64-bit only.)
  */
@@ -56,6 +57,13 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 	void *frames[MAX_FRAMES];
 	int i, n;
 
+	/*
+	 * Stopped where the int3 is, as a debugger sees it: the unwinder
+	 * must not take the instruction it replaced for done (a path's
+	 * first instruction is a 1-byte PUSH).
+	 */
+	if (at == trap_addr)
+		uc->uc_mcontext.gregs[REG_RIP] = at;
 	n = backtrace(frames, MAX_FRAMES);
 	for (i = 0; i < n; i++) {
 		unsigned long f = (unsigned long)frames[i];
@@ -67,16 +75,17 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 	__atomic_add_fetch(&traps, 1, __ATOMIC_SEQ_CST);
 	/* Put the helper's byte back and run it. */
 	if (at == trap_addr &&
-	    pwrite(mem_fd, &trap_saved, 1, trap_addr) == 1)
-		uc->uc_mcontext.gregs[REG_RIP] = at;
+	    pwrite(mem_fd, &trap_saved, 1, trap_addr) != 1)
+		uc->uc_mcontext.gregs[REG_RIP] = at + 1;
 }
 
-/* The helper of site @i, from .time_ns_sites. */
+/* Where site @i goes: its helper, or for a branch its path; 0 if bad. */
 static unsigned long helper_of(unsigned int i)
 {
-	const int *e = (const int *)(vdso.sites + 8 * i);
+	unsigned long site, target;
+	unsigned char opcode;
 
-	return (unsigned long)&e[1] + e[1];
+	return vdso_site(i, &site, &target, &opcode) ? 0 : target;
 }
 
 /* In the child: 0, or a bit per thing that went wrong. */
@@ -104,6 +113,8 @@ static int child(void)
 		__atomic_store_n(&traps, 0, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&reached_caller, 0, __ATOMIC_SEQ_CST);
 		trap_addr = helper_of(i);
+		if (!trap_addr)
+			return 2;
 		trap_saved = *(unsigned char *)trap_addr;
 		if (pwrite(mem_fd, &int3, 1, trap_addr) != 1)
 			return 2;

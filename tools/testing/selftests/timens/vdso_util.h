@@ -3,12 +3,15 @@
  * Helpers for the tests of the twin x86 vDSO images: find the vDSO, parse
  * its ELF headers (as mapped in memory), look up its clock_gettime entry
  * points and tell which image is mapped by looking at the time namespace
- * sites listed in the .time_ns_sites section.
+ * sites listed in the .time_ns_sites and .time_ns_branches sections.
  *
- * Each site is 5 bytes: a NOP (0f 1f 44 00 00) in the host image and a
- * call (e8 rel32) to the offset helper in the time namespace image.  The
- * section is an array of pairs of little-endian int32 values, each one
- * relative to its own address: (site - &pair[0]), (helper - &pair[1]).
+ * Each site is 5 bytes: a NOP (0f 1f 44 00 00) in the host image and, in
+ * the time namespace image, a call (e8 rel32) to the offset helper
+ * (.time_ns_sites) or a jump (e9 rel32) to the namespace's own path
+ * (.time_ns_branches). A section is an array of pairs of little-endian
+ * int32 values, each one relative to its own address: (site - &pair[0]),
+ * (target - &pair[1]). A branch whose target is a jump (a tail call)
+ * jumps to that jump's destination.
  *
  * The ELF types come from <linux/elf.h>, so <elf.h> and <sys/auxv.h>,
  * which clash with it, must not be included.
@@ -41,8 +44,10 @@ unsigned long getauxval(unsigned long type);
 #endif
 
 #define VDSO_SITES_SECTION	".time_ns_sites"
+#define VDSO_BRANCHES_SECTION	".time_ns_branches"
 #define VDSO_SITE_LEN		5
 #define VDSO_CALL_OPCODE	0xe8
+#define VDSO_JMP_OPCODE		0xe9
 
 /* Generous enough for a hres read bracketed by two system calls. */
 #define VDSO_SLACK_NS		NSEC_PER_MSEC
@@ -76,7 +81,9 @@ struct vdso_info {
 	unsigned long start, end;	/* [vdso] in /proc/self/maps */
 	unsigned long bias;		/* run time minus link address */
 	unsigned long sites;		/* .time_ns_sites at run time */
-	unsigned int nr_sites;
+	unsigned int nr_calls;		/* its entries */
+	unsigned long branches;		/* .time_ns_branches at run time */
+	unsigned int nr_sites;		/* nr_calls and the branches */
 	/* __vdso_clock_gettime (struct timespec of this ABI) */
 	int (*gettime)(clockid_t clk, struct timespec *ts);
 	/* __vdso_clock_gettime64, 32-bit only; NULL if not exported */
@@ -92,7 +99,7 @@ static struct vdso_info vdso;
 /* What the sites of the mapped image look like. */
 struct vdso_kind_stats {
 	unsigned int nop;	/* host NOPs */
-	unsigned int call;	/* calls to the helper named by the table */
+	unsigned int call;	/* calls or jumps to the target in the table */
 	unsigned int bad;	/* anything else */
 	unsigned int bad_table;	/* entries pointing out of the vDSO */
 	unsigned long first_bad;	/* vDSO offset of the first bad site */
@@ -232,6 +239,7 @@ static inline int vdso_single_image(void)
 static inline int vdso_init(void)
 {
 	const struct vdso_shdr *sh, *names, *dynsym = NULL, *sites = NULL;
+	const struct vdso_shdr *branches = NULL;
 	const struct vdso_ehdr *eh;
 	unsigned long addr, size;
 	const char *shstr;
@@ -282,23 +290,38 @@ static inline int vdso_init(void)
 		if (sh->sh_name < names->sh_size &&
 		    !strcmp(shstr + sh->sh_name, VDSO_SITES_SECTION))
 			sites = sh;
+		if (sh->sh_name < names->sh_size &&
+		    !strcmp(shstr + sh->sh_name, VDSO_BRANCHES_SECTION))
+			branches = sh;
 	}
 
-	if (!sites && vdso_single_image())
+	if (!sites && !branches && vdso_single_image())
 		goto symbols;
-	if (!sites)
-		return vdso_fail("no %s section in the vDSO (single image?)",
-				 VDSO_SITES_SECTION);
-	if (!(sites->sh_flags & SHF_ALLOC) || sites->sh_size % 8)
-		return vdso_fail("%s: not allocated or odd size %lu",
-				 VDSO_SITES_SECTION,
-				 (unsigned long)sites->sh_size);
-	vdso.sites = sites->sh_addr + vdso.bias;
-	vdso.nr_sites = sites->sh_size / 8;
+	if (!sites && !branches)
+		return vdso_fail("no %s or %s section in the vDSO (single image?)",
+				 VDSO_SITES_SECTION, VDSO_BRANCHES_SECTION);
+	for (i = 0; i < 2; i++) {
+		const char *name = i ? VDSO_BRANCHES_SECTION :
+				       VDSO_SITES_SECTION;
+
+		sh = i ? branches : sites;
+		if (!sh)
+			continue;
+		if (!(sh->sh_flags & SHF_ALLOC) || sh->sh_size % 8)
+			return vdso_fail("%s: not allocated or odd size %lu",
+					 name, (unsigned long)sh->sh_size);
+		if (!vdso_inside(sh->sh_addr + vdso.bias, sh->sh_size))
+			return vdso_fail("%s is not inside [vdso]", name);
+		if (i)
+			vdso.branches = sh->sh_addr + vdso.bias;
+		else
+			vdso.sites = sh->sh_addr + vdso.bias;
+		if (!i)
+			vdso.nr_calls = sh->sh_size / 8;
+		vdso.nr_sites += sh->sh_size / 8;
+	}
 	if (!vdso.nr_sites)
-		return vdso_fail("%s is empty", VDSO_SITES_SECTION);
-	if (!vdso_inside(vdso.sites, sites->sh_size))
-		return vdso_fail("%s is not inside [vdso]", VDSO_SITES_SECTION);
+		return vdso_fail("the time namespace site tables are empty");
 
 symbols:
 	if (!dynsym || dynsym->sh_link >= eh->e_shnum)
@@ -322,9 +345,40 @@ symbols:
 }
 
 /*
+ * Site @i of the vdso.nr_sites, calls first: its address, where the time
+ * namespace image's instruction there goes, and that instruction's
+ * opcode. 0, or -1 if the table points out of [vdso].
+ */
+static inline int vdso_site(unsigned int i, unsigned long *site,
+			    unsigned long *target, unsigned char *opcode)
+{
+	int branch = i >= vdso.nr_calls;
+	unsigned long entry = branch ? vdso.branches + 8 * (i - vdso.nr_calls) :
+				       vdso.sites + 8 * i;
+	const int32_t *pair = (const int32_t *)entry;
+	const unsigned char *t;
+	int32_t rel;
+
+	*site = entry + (long)pair[0];
+	*target = entry + 4 + (long)pair[1];
+	*opcode = branch ? VDSO_JMP_OPCODE : VDSO_CALL_OPCODE;
+	if (!vdso_inside(*site, VDSO_SITE_LEN) ||
+	    !vdso_inside(*target, VDSO_SITE_LEN))
+		return -1;
+	t = (const unsigned char *)*target;
+	if (branch && t[0] == VDSO_JMP_OPCODE) {
+		memcpy(&rel, t + 1, sizeof(rel));
+		*target += VDSO_SITE_LEN + (long)rel;
+	} else if (branch && t[0] == 0xeb) {
+		*target += 2 + (long)(signed char)t[1];
+	}
+	return vdso_inside(*target, 1) ? 0 : -1;
+}
+
+/*
  * Classify the sites of the image mapped right now: 0 if all of them are
- * the host NOP, 1 if all of them call the helper named by the table
- * (which must be inside the vDSO), -1 for anything else.
+ * the host NOP, 1 if all of them call or jump to the target named by
+ * the table (which must be inside the vDSO), -1 for anything else.
  */
 static inline int vdso_image_kind_stats(struct vdso_kind_stats *st)
 {
@@ -342,25 +396,23 @@ static inline int vdso_image_kind_stats(struct vdso_kind_stats *st)
 	if (!vdso.nr_sites)
 		return -1;
 	for (i = 0; i < vdso.nr_sites; i++) {
-		unsigned long entry = vdso.sites + 8 * i;
-		const int32_t *pair = (const int32_t *)entry;
-		unsigned long site = entry + (long)pair[0];
-		unsigned long helper = entry + 4 + (long)pair[1];
-		const unsigned char *p = (const unsigned char *)site;
+		unsigned long site, target;
+		const unsigned char *p;
+		unsigned char opcode;
 		int32_t rel;
 
-		if (!vdso_inside(site, VDSO_SITE_LEN) ||
-		    !vdso_inside(helper, 1)) {
+		if (vdso_site(i, &site, &target, &opcode)) {
 			st->bad_table++;
 			continue;
 		}
+		p = (const unsigned char *)site;
 		if (!memcmp(p, vdso_nop5, VDSO_SITE_LEN)) {
 			st->nop++;
 			continue;
 		}
 		memcpy(&rel, p + 1, sizeof(rel));
-		if (p[0] == VDSO_CALL_OPCODE &&
-		    site + VDSO_SITE_LEN + (long)rel == helper) {
+		if (p[0] == opcode &&
+		    site + VDSO_SITE_LEN + (long)rel == target) {
 			st->call++;
 			continue;
 		}
