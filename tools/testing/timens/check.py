@@ -568,6 +568,82 @@ def check_twin_images(res):
 				f'site {site:#x}: {detail}')
 
 
+def xmm_handoff_faults(listing):
+	"""What breaks the %xmm0 handoff in @listing, objdump's disassembly
+	of the namespace's clock_gettime() path and of what it calls: no SSE
+	register but %xmm0, which may only be loaded from memory (MOVDQA) and
+	read into general registers (MOVQ, MOVHLPS), and no call but a
+	direct one (which the listing then covers)."""
+	faults = []
+	for line in listing.splitlines():
+		m = re.match(r'^\s*([0-9a-f]+):\t(.*)$', line)
+		if not m:
+			continue
+		insn = re.sub(r'\s+#.*$', '', m.group(2)).strip()
+		if re.match(r'(call|lcall)\b', insn) and \
+		   not re.match(r'call\s+[0-9a-f]+ <[\w.]+>$', insn):
+			faults.append(f'{m.group(1)}: {insn}')
+		if '%xmm' not in insn and '%ymm' not in insn:
+			continue
+		ok = (re.match(r'movdqa\s+\S*\(.*\),%xmm0$', insn) or
+		      re.match(r'movq\s+%xmm0,%r\w+$', insn) or
+		      insn == 'movhlps %xmm0,%xmm0')
+		if not ok:
+			faults.append(f'{m.group(1)}: {insn}')
+	return faults
+
+
+def check_branch_path(res, vdir=None, name='vdso:', bits_list=('64', 'x32'),
+		      entry_first=True):
+	"""The 64-bit and x32 namespace path: the branch site is
+	clock_gettime()'s first instruction, and nothing on the path but the
+	offset's read and add touches %xmm0 (the handoff between them is an
+	asm contract no compiler checks); the check fails on a forged
+	listing. Of the images in @vdir, the default build's if None; with
+	@entry_first False, the site's place is not asserted (clang puts it
+	after the prologue: the label then unwinds the frame and jumps)."""
+	vdir = vdir or os.path.join(build.out_dir('ours'), 'arch/x86/entry/vdso')
+	for bits in bits_list:
+		dbg = os.path.join(vdir, f'vdso{bits}.so.dbg')
+		if not os.path.exists(dbg):
+			res.add(FAIL, f'{name} {abi(bits)} namespace path',
+				f'{os.path.basename(dbg)} was not built')
+			continue
+		with open(dbg, 'rb') as f:
+			a = f.read()
+		syms = vdso_symbols(dbg)
+		branches = [st for st, _, o in site_list(a) if o == 0xe9]
+		entry = syms.get('__vdso_clock_gettime')
+		if entry_first:
+			res.add(PASS if branches == [entry] else FAIL,
+				f'{name} {abi(bits)} clock_gettime()\'s first '
+				'instruction is its branch site',
+				f'branch sites {[hex(b) for b in branches]}, '
+				f'__vdso_clock_gettime at {entry and hex(entry)}')
+		# The path and every function it calls, each once.
+		listing, todo, seen = '', ['__cvdso_clock_gettime_ns'], set()
+		while todo:
+			fn = todo.pop()
+			seen.add(fn)
+			text = run(['objdump', '-d', '--no-show-raw-insn',
+				    f'--disassemble={fn}', dbg], capture=True).stdout
+			listing += text
+			todo += [c for c in re.findall(r'\tcall\s+[0-9a-f]+ <([\w.]+)>',
+						       text) if c not in seen]
+		moves = len(re.findall(r'\tmovdqa\s', listing))
+		faults = xmm_handoff_faults(listing)
+		res.add(PASS if moves and not faults else FAIL,
+			f'{name} {abi(bits)} namespace path: only the offset\'s '
+			'read and add touch %xmm0',
+			f'{moves} MOVDQA; faults: {faults[:3]}')
+		forged = listing.replace('\tmovhlps %xmm0,%xmm0',
+					 '\tpxor   %xmm0,%xmm0', 1)
+		res.add(FAIL if forged == listing or
+			not xmm_handoff_faults(forged) else PASS,
+			f'{name} {abi(bits)} the %xmm0 check fails on a forged path',
+			'a PXOR of %xmm0 in place of the MOVHLPS')
+
+
 def check_vdso2c_refuses(res):
 	"""vdso2c refuses to make a twin from forged input: a site that is not
 	a NOP, and an image with no sites at all when a twin is asked for."""
@@ -912,6 +988,9 @@ def check_vdso_matrix(res):
 			res.add(PASS if ok else FAIL,
 				f'vdso matrix: {name} {abi(bits)} twins differ only at their sites',
 				detail)
+		check_branch_path(res, vdir, f'vdso matrix: {name}',
+				  [b for b in ('64', 'x32') if b in built],
+				  entry_first='LLVM=1' not in args)
 		bad = []
 		for image, bits, entry in ICOUNT_IMAGES:
 			if bits not in built:
@@ -1231,6 +1310,7 @@ def main(args):
 	run_suite(res, 'upstream', 'upstream-selftests', d, progs)
 	if has_time_ns('ours'):
 		check_twin_images(res)
+		check_branch_path(res)
 		check_vdso2c_refuses(res)
 		check_clean_files(res)
 		check_sse2_kconfig(res)

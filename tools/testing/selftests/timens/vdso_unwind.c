@@ -73,10 +73,10 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 			__atomic_store_n(&reached_caller, 1, __ATOMIC_SEQ_CST);
 	}
 	__atomic_add_fetch(&traps, 1, __ATOMIC_SEQ_CST);
-	/* Put the helper's byte back and run it. */
+	/* Put the helper's byte back and run it, or give up. */
 	if (at == trap_addr &&
 	    pwrite(mem_fd, &trap_saved, 1, trap_addr) != 1)
-		uc->uc_mcontext.gregs[REG_RIP] = at + 1;
+		_exit(2);
 }
 
 /* Where site @i goes: its helper, or for a branch its path; 0 if bad. */
