@@ -183,6 +183,8 @@ def cpu_ratios():
 		for how, n, rounds in (('hot', CPU_HOT, CPU_HOT_ROUNDS),
 				       ('cold', CPU_COLD, CPU_COLD_ROUNDS)):
 			for image, bits, entry in check.ICOUNT_IMAGES:
+				if not check.runs_here(tools[bits]):
+					continue	# see untimed_images()
 				for clock, name in check.ICOUNT_CLOCKS.items():
 					for a, b in CPU_PAIRS:
 						procs = []
@@ -263,7 +265,7 @@ def main(args):
 	run(['gcc', '-O2', '-Wall', '-Werror', '-Wl,-z,now', '-o', bench,
 	     os.path.join(HERE, 'bench', 'clock_bench.c')])
 	note('counting instructions per call')
-	ic = icounts()
+	ic = check.in_guest_where_needed(icounts)
 	cpu = cpu_ratios()
 	if args.cpu_only:
 		print('\n'.join(cpu_report(cpu) + [''] + cpu_targets(cpu)))
@@ -498,6 +500,14 @@ def targets(hot, ic, cpu, cold, ops, zero):
 	return out
 
 
+def untimed_images():
+	"""The images this machine cannot time: the 32-bit ones, where it
+	runs no 32-bit program (their counts are taken in a guest)."""
+	tools = check.icount_tools()
+	return [image for image, bits, _ in check.ICOUNT_IMAGES
+		if not check.runs_here(tools[bits])]
+
+
 def cpu_cell(cpu, run_no, how, image, clock, a, b):
 	return cpu.get((run_no, how, image, clock, a, b))
 
@@ -554,6 +564,9 @@ def cpu_report(cpu):
 					  f'{cell("upstream host", "upstream ns")} | '
 					  f'{cell("stripped", "ours host")} | '
 					  f'{cell("upstream ns", "ours ns")} |')
+		if untimed_images():
+			md += ['', f'Not timed: {", ".join(untimed_images())}, as '
+			       f'{check.NO_IA32}.']
 		diffs = run_diffs(cpu, how)
 		if diffs:
 			md += ['', f'Run 2 against run 1, over these {len(diffs)} '
@@ -578,6 +591,10 @@ def cpu_targets(cpu):
 
 	for how, target in (('hot', CPU_HOT_TARGET), ('cold', CPU_COLD_TARGET)):
 		for image, _, _ in check.ICOUNT_IMAGES:
+			if image in untimed_images():
+				out.append(f'- **not measured**: on this CPU, {how}, '
+					   f'{image}: {check.NO_IA32}')
+				continue
 			names = list(check.ICOUNT_CLOCKS.values())
 			own = [cpu_cell(cpu, 1, how, image, c, 'ours host', 'ours ns')
 			       for c in names]

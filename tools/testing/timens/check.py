@@ -3,10 +3,15 @@
 # "make check": every suite, one result per test, and the closing line
 #   N passed, M failed, K skipped
 
+import contextlib
+import errno
 import fnmatch
+import functools
 import glob
+import io
 import os
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -827,13 +832,103 @@ def icount_spec(kernel, bits, image, mode, vdir=None):
 		str(signed('vvar__vdso_data')), str(offsets), mode]
 
 
+@functools.lru_cache(maxsize=None)
+def runs_here(tool):
+	"""Whether this machine runs the program @tool: one whose kernel has
+	ia32 emulation off (ia32_emulation=off, or a hypervisor without
+	compatibility mode) runs no 32-bit program."""
+	try:
+		subprocess.run([tool], capture_output=True)
+	except OSError as e:
+		if e.errno == errno.ENOEXEC:
+			return False
+		raise
+	return True
+
+
+# The counts taken in a guest where this machine runs no 32-bit program
+# (see in_guest_where_needed()): their command lines, and the results.
+GUEST_ICOUNT = {'recording': None, 'results': {}}
+
+NO_IA32 = ('this machine runs no 32-bit program (its kernel has ia32 '
+	   'emulation off)')
+
+
+def run_icount(cmd):
+	"""subprocess.run() of the vdso_icount command line @cmd, here or,
+	for a tool this machine cannot run, from the guest's results."""
+	if runs_here(cmd[0]):
+		return run(cmd, capture=True, check=False)
+	key = tuple(cmd)
+	if key in GUEST_ICOUNT['results']:
+		return GUEST_ICOUNT['results'][key]
+	if GUEST_ICOUNT['recording'] is not None and \
+	   not cmd[1].startswith('--'):
+		GUEST_ICOUNT['recording'].append(key)
+		why = 'counted in a guest'
+	elif cmd[1].startswith('--'):
+		why = f'{NO_IA32}: no real-CPU timing of a 32-bit image here'
+	else:
+		why = f'{NO_IA32}, and no guest counted this'
+	return subprocess.CompletedProcess(cmd, 1, '', why)
+
+
+GUEST_ICOUNT_RX = re.compile(r'^<<<icount (\d+) (\d+)>>> (.*)$', re.M)
+
+
+def count_in_guest(cmds):
+	"""Run the vdso_icount command lines @cmds in one guest of ours,
+	which runs 32-bit programs whatever the host does: an instruction
+	count is the same there (the images run as built, single-stepped).
+	Their results go to GUEST_ICOUNT."""
+	# Two at a time, one per guest CPU; each result is one line.
+	script = ['cd /tmp']
+	for part in range(2):
+		script.append('(')
+		for i, cmd in list(enumerate(cmds))[part::2]:
+			script.append(f'o=$({" ".join(shlex.quote(c) for c in cmd)} '
+				      f'2>&1); echo "<<<icount {i} $?>>> $(echo $o)"')
+		script.append(') &')
+	script.append('wait')
+	status, output = guest('ours', '\n'.join(script) + '\n', timeout=1800)
+	got = {int(m.group(1)): (int(m.group(2)), m.group(3).strip())
+	       for m in GUEST_ICOUNT_RX.finditer(output)}
+	for i, cmd in enumerate(cmds):
+		rc, out = got.get(i, (1, f'the guest gave no result (status '
+				      f'{status})'))
+		GUEST_ICOUNT['results'][cmd] = subprocess.CompletedProcess(
+			cmd, rc, out if not rc else '', out if rc else '')
+
+
+def in_guest_where_needed(check, res=None):
+	"""Run @check(@res), or @check() without @res, and return what it
+	returns. Where this machine cannot run the 32-bit vdso_icount,
+	@check runs twice: once quietly, its results thrown away, to collect
+	the 32-bit counts it asks for, which one guest then takes; then for
+	real, with them."""
+	args = () if res is None else (res,)
+	if runs_here(icount_tools()['32']):
+		return check(*args)
+	GUEST_ICOUNT['recording'] = []
+	try:
+		with contextlib.redirect_stdout(io.StringIO()):
+			check(*(() if res is None else (Results(),)))
+		wanted = list(dict.fromkeys(GUEST_ICOUNT['recording']))
+	finally:
+		GUEST_ICOUNT['recording'] = None
+	note(f'{NO_IA32}: {len(wanted)} counts of 32-bit images run in a guest')
+	count_in_guest(wanted)
+	return check(*args)
+
+
 def icount(tool, kernel, bits, image, mode, clock, entry=None, timing=(),
 	   vdir=None):
 	"""(instructions, reading) of one call, see bench/vdso_icount.c; with
 	@timing ('--hot', N) or ('--cold', N), (figure, None) instead. The
 	images are @kernel's, or those in @vdir."""
-	r = run([tool, *timing, *icount_spec(kernel, bits, image, mode, vdir),
-		 str(clock)] + ([entry] if entry else []), capture=True, check=False)
+	r = run_icount([tool, *timing,
+			*icount_spec(kernel, bits, image, mode, vdir),
+			str(clock)] + ([entry] if entry else []))
 	if r.returncode:
 		return None, r.stderr.strip()
 	if timing:
@@ -885,8 +980,8 @@ def icount_pair(tools, a, b, bits, clock, entry, how, n, rounds):
 		kernel, twin, mode = ICOUNT_CELLS[column]
 		image = f'vdso{bits}-time-ns.so' if twin else f'vdso{bits}.so'
 		spec += icount_spec(kernel, bits, image, mode)
-	r = run([tools[bits], f'--{how}-pair', str(n), str(rounds), *spec,
-		 str(clock)] + ([entry] if entry else []), capture=True, check=False)
+	r = run_icount([tools[bits], f'--{how}-pair', str(n), str(rounds),
+			*spec, str(clock)] + ([entry] if entry else []))
 	if r.returncode:
 		return None, r.stderr.strip()
 	return [tuple(float(x) for x in l.split()) for l in r.stdout.splitlines()], None
@@ -1236,7 +1331,7 @@ def check_realtime(res):
 	mk = os.path.join(REPO, 'tools/testing/selftests/timens/Makefile')
 	progs = [p for p in makefile_programs(mk) if is_realtime(p)]
 	progs += [p for p in REALTIME_ALSO if p in makefile_programs(mk)]
-	check_realtime_icount(res)
+	in_guest_where_needed(check_realtime_icount, res)
 	d = build.selftests('ours-realtime', 'timens')
 	run_suite(res, 'ours-realtime', 'selftests', d, progs)
 	# CRIU and util-linux read timens_offsets: unchanged with the option.
@@ -1315,8 +1410,8 @@ def main(args):
 		check_clean_files(res)
 		check_sse2_kconfig(res)
 		check_other_arch_kconfig(res)
-		check_icount(res)
-		check_vdso_matrix(res)
+		in_guest_where_needed(check_icount, res)
+		in_guest_where_needed(check_vdso_matrix, res)
 		our_selftests(res)
 		check_kselftest_builds(res)
 		check_reference_fails(res)
