@@ -702,6 +702,81 @@ def check_vdso2c_refuses(res):
 			out[:200])
 
 
+def retarget_site(raw, section, i, target):
+	"""The image @raw (bytes) with entry @i of site table @section made to
+	name @target as its site's target."""
+	addr, off, _ = elf_sections(raw)[section]
+	b = bytearray(raw)
+	struct.pack_into('<i', b, off + 8 * i + 4, target - (addr + 8 * i + 4))
+	return bytes(b)
+
+
+def check_vdso2c_forged_targets(res):
+	"""vdso2c's checks of a site's target, each on a forged input: a
+	target inside another site is refused (the twin would jump into the
+	middle of an instruction), and a branch whose target is a jump in an
+	alternative's original bytes goes to the target itself, not where
+	that jump went, as the kernel may patch it at boot."""
+	vdir = os.path.join(build.out_dir('ours'), 'arch/x86/entry/vdso')
+	vdso2c = os.path.join(vdir, 'vdso2c')
+	with tempfile.TemporaryDirectory() as tmp:
+		def go(raw, stripped):
+			paths = []
+			for name, data in (('raw.dbg', raw), ('stripped.so', stripped)):
+				paths.append(os.path.join(tmp, name))
+				with open(paths[-1], 'wb') as f:
+					f.write(data)
+			twin = os.path.join(tmp, 'twin.so')
+			r = run([vdso2c, *paths, os.path.join(tmp, 'image.c'), twin],
+				check=False, capture=True)
+			out = (r.stdout + r.stderr).strip()
+			if r.returncode:
+				return None, out
+			with open(twin, 'rb') as f:
+				return f.read(), out
+
+		def image(bits, suffix):
+			with open(os.path.join(vdir, f'vdso{bits}.{suffix}'), 'rb') as f:
+				return f.read()
+
+		# The ia32 image has several call sites: the first made to
+		# call into the second's NOP.
+		raw, so = image('32', 'so.dbg'), image('32', 'so')
+		calls = [st for st, _, o in site_list(so) if o == 0xe8]
+		name = 'vdso2c: refuses a site whose target is inside another site'
+		if len(calls) < 2:
+			res.add(FAIL, name, f'{len(calls)} call sites in the ia32 image')
+		else:
+			_, out = go(retarget_site(raw, '.time_ns_sites', 0,
+						  calls[1] + 2), so)
+			res.add(PASS if 'goes into another' in out else FAIL, name,
+				out[:200])
+		# The 64-bit branch aimed at an alternative's original bytes,
+		# made a jump in the forged image: not followed.
+		raw, so = image('64', 'so.dbg'), image('64', 'so')
+		name = ('vdso2c: a branch to a jump in an alternative\'s original '
+			'bytes goes to that jump')
+		secs = elf_sections(raw)
+		addr, off, size = secs.get('.altinstructions', (0, 0, 0))
+		origs = [addr + 12 * i + struct.unpack_from('<i', raw, off + 12 * i)[0]
+			 for i in range(size // 12) if raw[off + 12 * i + 10] >= 5]
+		if not origs or '.time_ns_branches' not in secs:
+			res.add(FAIL, name, 'no 5-byte alternative or no branch site')
+		else:
+			at = origs[0]
+			forged = bytearray(so)
+			forged[at:at + 5] = b'\xe9' + struct.pack('<i', 16)
+			twin, out = go(retarget_site(raw, '.time_ns_branches', 0, at),
+				       bytes(forged))
+			site = next(st for st, _, o in site_list(so) if o == 0xe9)
+			dest = twin and site + 5 + struct.unpack_from(
+				'<i', twin, site + 1)[0]
+			res.add(PASS if twin and twin[site] == 0xe9 and dest == at
+				else FAIL, name,
+				f'jump at {at:#x}: the twin\'s site jumps to '
+				f'{dest:#x}' if twin else out[:200])
+
+
 def check_clean_files(res):
 	"""make clean removes every twin image vdso2c writes."""
 	vdir = os.path.join(build.out_dir('ours'), 'arch/x86/entry/vdso')
@@ -1407,6 +1482,7 @@ def main(args):
 		check_twin_images(res)
 		check_branch_path(res)
 		check_vdso2c_refuses(res)
+		check_vdso2c_forged_targets(res)
 		check_clean_files(res)
 		check_sse2_kconfig(res)
 		check_other_arch_kconfig(res)
