@@ -1336,10 +1336,12 @@ def our_selftests(res):
 
 
 # With CONFIG_TIME_NS_REALTIME, the selftests whose behaviour it may touch
-# (a namespace without a realtime offset behaves as without the option).
+# (a namespace without a realtime offset behaves as without the option),
+# and vdso_unwind, which then stops in the helpers it gives time() and
+# gettimeofday() too.
 REALTIME_ALSO = ['clocks', 'sleep', 'timers', 'futex', 'io_uring', 'procfs',
 		 'nested', 'vdso_image', 'vdso_image_32', 'vdso_image_x32',
-		 'vdso_zero']
+		 'vdso_zero', 'vdso_unwind']
 
 
 # With CONFIG_TIME_NS_REALTIME: what the host image's gettimeofday() and
