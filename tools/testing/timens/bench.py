@@ -500,6 +500,21 @@ def targets(hot, ic, cpu, cold, ops, zero):
 	return out
 
 
+def cpu_name():
+	"""This machine's CPU, as /proc/cpuinfo names it, and the ordered
+	RDTSC the kernel (and vdso_icount) applies on it."""
+	info = {}
+	with open('/proc/cpuinfo') as f:
+		for l in f:
+			k, _, v = l.partition(':')
+			info.setdefault(k.strip(), v.strip())
+	rdtsc = 'RDTSCP' if 'rdtscp' in info.get('flags', '').split() \
+		else 'LFENCE; RDTSC'
+	return (f'{info.get("model name", "unknown")}, family '
+		f'{info.get("cpu family", "?")}, model {info.get("model", "?")}; '
+		f'the ordered RDTSC: {rdtsc}')
+
+
 def untimed_images():
 	"""The images this machine cannot time: the 32-bit ones, where it
 	runs no 32-bit program (their counts are taken in a guest)."""
@@ -533,6 +548,7 @@ def cpu_report(cpu):
 			 'cell\'s figures, medians of their own, need not divide '
 			 'to its ratio.')):
 		md += ['', f'## {title}', '',
+		       f'CPU: {cpu_name()}.', '',
 		       'The built vDSO images, run in a host process by '
 		       f'`vdso_icount --{how}-pair` on a synthetic VVAR: the real '
 		       'processor, not the emulator, runs the code each kernel maps, '
