@@ -75,7 +75,8 @@ static long long read_time(void)
 	return ns;
 }
 
-static const struct reader {
+/* Called through the table with an atomic load: never inlined. */
+static struct reader {
 	long long (*read)(void);
 	clockid_t clock;
 	long long resolution;
@@ -86,7 +87,7 @@ static const struct reader {
 };
 
 /* The reader called now, read by the handler. */
-static const struct reader *reading;
+static struct reader *reading;
 
 static void on_trap(int sig, siginfo_t *si, void *ucv)
 {
@@ -103,7 +104,14 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 	if (at == trap_addr)
 		uc->uc_mcontext.gregs[REG_RIP] = at;
 	n = backtrace(frames, MAX_FRAMES);
+	/* The caller's frame is one the unwinder found past [vdso]. */
 	for (i = 0; i < n; i++) {
+		unsigned long f = (unsigned long)frames[i];
+
+		if (f >= vdso.start && f < vdso.end)
+			break;
+	}
+	for (; i < n; i++) {
 		unsigned long f = (unsigned long)frames[i];
 
 		if (f > (unsigned long)reading->read &&
@@ -146,7 +154,7 @@ static int stop_in_site(unsigned int i)
 		__atomic_store_n(&traps, 0, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&reached_caller, 0, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&reading, &readers[r], __ATOMIC_SEQ_CST);
-		ns = readers[r].read();
+		ns = __atomic_load_n(&readers[r].read, __ATOMIC_RELAXED)();
 		sys = sys_clock_ns(readers[r].clock);
 		if (__atomic_load_n(&traps, __ATOMIC_SEQ_CST) != 1)
 			continue;
@@ -160,6 +168,8 @@ static int stop_in_site(unsigned int i)
 	/* No reader here reaches it (an entry this test does not call). */
 	if (pwrite(mem_fd, &trap_saved, 1, trap_addr) != 1)
 		return 2;
+	fprintf(stderr, "# site %u's helper or path, at %#lx, reached by no reader\n",
+		i, trap_addr);
 	return 16;
 }
 
@@ -200,6 +210,9 @@ TEST(backtrace_from_helper_reaches_caller)
 
 	if (timens_skip_unprivileged(_metadata))
 		return;
+	/* Helpers after the clock's read are reached on its fast path only. */
+	if (vdso_no_fast_clock())
+		SKIP(return, "%s", vdso_no_fast_clock());
 	ASSERT_EQ(0, unshare(CLONE_NEWTIME)) TH_LOG("unshare: %m");
 	ASSERT_EQ(0, timens_write_offsets(TIMENS_OFFSETS, &off));
 	pid = fork();

@@ -472,4 +472,27 @@ static inline long long vdso_clock64_ns(clockid_t clk)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+#define VDSO_CLOCKSOURCE \
+	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
+/*
+ * Why the vDSO cannot read the clocksource, or NULL if it can: with one
+ * it cannot read, every hres call falls back to the system call before
+ * it reaches a site.
+ */
+static inline const char *vdso_no_fast_clock(void)
+{
+	static char why[96];
+	char cs[32] = "";
+
+	read_file(VDSO_CLOCKSOURCE, cs, sizeof(cs));
+	cs[strcspn(cs, "\n")] = '\0';
+	if (!strcmp(cs, "tsc") || !strcmp(cs, "kvm-clock") ||
+	    !strcmp(cs, "hyperv_clocksource_tsc_page"))
+		return NULL;
+	snprintf(why, sizeof(why), "clocksource %s: the vDSO falls back to the system call",
+		 cs[0] ? cs : "unknown");
+	return why;
+}
+
 #endif /* __TIMENS_VDSO_UTIL_H */

@@ -281,27 +281,6 @@ static void count_calls(long counts[NR_COUNT_CLKS])
 /* Counted once by main() for all the tests, on the host. */
 static long host_count[NR_COUNT_CLKS];
 
-#define CLOCKSOURCE "/sys/devices/system/clocksource/clocksource0/current_clocksource"
-
-/*
- * The counts compare the vDSO's own path: with a clocksource it cannot
- * read, every hres call falls back to the system call before the site.
- */
-static const char *no_vdso_clock(void)
-{
-	static char why[96];
-	char cs[32] = "";
-
-	read_file(CLOCKSOURCE, cs, sizeof(cs));
-	cs[strcspn(cs, "\n")] = '\0';
-	if (!strcmp(cs, "tsc") || !strcmp(cs, "kvm-clock") ||
-	    !strcmp(cs, "hyperv_clocksource_tsc_page"))
-		return NULL;
-	snprintf(why, sizeof(why), "clocksource %s: the vDSO falls back to the system call",
-		 cs[0] ? cs : "unknown");
-	return why;
-}
-
 /*
  * A call made by a child born in the caller's time_ns_for_children takes
  * more instructions than on the host if the namespace is @shifted, and
@@ -312,8 +291,8 @@ static void expect_counts(struct __test_metadata *_metadata, int shifted)
 	long counts[NR_COUNT_CLKS];
 	unsigned int i;
 
-	if (no_vdso_clock())
-		SKIP(return, "%s", no_vdso_clock());
+	if (vdso_no_fast_clock())
+		SKIP(return, "%s", vdso_no_fast_clock());
 	count_calls(counts);
 	for (i = 0; i < NR_COUNT_CLKS; i++) {
 		ASSERT_LT(0, host_count[i])
