@@ -345,8 +345,10 @@ def report(runs, ic, cpu, seconds, head=None):
 	md += ['', '## Instructions per call', '',
 	       'Each built vDSO image single-stepped (ptrace) in a host process on a '
 	       'synthetic VVAR page set (`tools/testing/timens/bench/vdso_icount.c`), '
-	       'so the count is exact and independent of the emulator. The same '
-	       'counter is asserted by `make check`.', '',
+	       'so the count is exact and independent of the emulator (on a host '
+	       'that runs no 32-bit program, the 32-bit images in a guest of ours, '
+	       'where they run as built). The same counter is asserted by '
+	       '`make check`.', '',
 	       '| image | clock | stripped | ours host | ours ns | upstream host | upstream ns |',
 	       '| --- | --- | --- | --- | --- | --- | --- |']
 	for image, _, _ in check.ICOUNT_IMAGES:
@@ -502,7 +504,8 @@ def targets(hot, ic, cpu, cold, ops, zero):
 
 def cpu_name():
 	"""This machine's CPU, as /proc/cpuinfo names it, and the ordered
-	RDTSC the kernel (and vdso_icount) applies on it."""
+	RDTSC vdso_icount applies on it: RDTSCP where the CPU shows it, else
+	LFENCE; RDTSC (a hypervisor may hide RDTSCP)."""
 	info = {}
 	with open('/proc/cpuinfo') as f:
 		for l in f:
@@ -512,7 +515,7 @@ def cpu_name():
 		else 'LFENCE; RDTSC'
 	return (f'{info.get("model name", "unknown")}, family '
 		f'{info.get("cpu family", "?")}, model {info.get("model", "?")}; '
-		f'the ordered RDTSC: {rdtsc}')
+		f'the ordered RDTSC applied: {rdtsc}')
 
 
 def untimed_images():
