@@ -844,8 +844,7 @@ def check_other_arch_kconfig(res):
 	does not build with ours: its allyesconfig (COMPILE_TEST on) must
 	leave TIME_NS off, while x86's turns it on."""
 	src = tree.tree_dir('ours')
-	env = dict(os.environ)
-	env['PATH'] = f'{cross.fetch()}:{env["PATH"]}'
+	env = cross.environ()
 	for arch, extra, want in (('arm64', [f'CROSS_COMPILE={cross.TRIPLET}-'], False),
 				  ('x86_64', [], True)):
 		with tempfile.TemporaryDirectory() as tmp:
@@ -1342,8 +1341,7 @@ def check_kselftest_builds(res):
 		'kselftest: timens builds on x86 without multilib, 32-bit and x32 tests left out',
 		'; '.join(bad[:3]))
 
-	bindir = cross.fetch()
-	env = dict(os.environ, PATH=f'{bindir}:{os.environ["PATH"]}')
+	env = cross.environ()
 	r, d = kselftest_install('arm64', ['ARCH=arm64',
 					   f'CROSS_COMPILE={cross.TRIPLET}-'], env)
 	built = sorted(os.listdir(d)) if os.path.isdir(d) else []

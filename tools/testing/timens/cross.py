@@ -7,7 +7,9 @@
 # its own parts relative to where it is.
 #
 #   build/cross-arm64/root   the unpacked packages
-#   build/cross-arm64/bin    aarch64-linux-gnu-gcc and friends
+#   build/cross-arm64/bin    aarch64-linux-gnu-gcc (with the root as its
+#                            sysroot) and friends; their shared libraries
+#                            come from the root too (environ())
 
 import glob
 import os
@@ -53,10 +55,22 @@ def download(package, version):
 	return found[0]
 
 
+def environ():
+	"""os.environ for running the cross compiler: its bin directory on
+	PATH, and its binutils' shared libraries (libopcodes, libbfd for
+	arm64, unpacked beside it, not installed) on LD_LIBRARY_PATH."""
+	env = dict(os.environ)
+	env['PATH'] = f'{fetch()}:{env["PATH"]}'
+	libs = os.path.join(ROOT, 'usr/lib/x86_64-linux-gnu')
+	env['LD_LIBRARY_PATH'] = ':'.join(
+		[libs] + [p for p in env.get('LD_LIBRARY_PATH', '').split(':') if p])
+	return env
+
+
 def fetch():
 	"""The cross compiler's bin directory, unpacked once."""
 	stamp = tree.load_stamp('cross-arm64')
-	if stamp.get('packages') == PACKAGES and \
+	if stamp == {'packages': PACKAGES, 'sysroot': ROOT} and \
 	   os.path.exists(os.path.join(BIN, f'{TRIPLET}-gcc')):
 		return BIN
 	debs = [download(p, v) for p, v in sorted(PACKAGES.items())]
@@ -67,12 +81,21 @@ def fetch():
 	for deb in debs:
 		run(['dpkg-deb', '-x', deb, ROOT])
 	# The tools as the kernel's CROSS_COMPILE expects them: no version.
+	# GCC gets the unpacked root as its sysroot: the C library's linker
+	# scripts name /usr/aarch64-linux-gnu/lib/..., which the linker then
+	# finds under it, where nothing is installed on the host.
 	for tool in glob.glob(os.path.join(ROOT, 'usr/bin', f'{TRIPLET}-*')):
 		name = os.path.basename(tool)
 		if name.endswith('-12'):
 			name = name[:-3]
 		link = os.path.join(BIN, name)
-		if not os.path.exists(link):
+		if os.path.exists(link):
+			continue
+		if name == f'{TRIPLET}-gcc':
+			with open(link, 'w') as f:
+				f.write(f'#!/bin/sh\nexec {tool} --sysroot={ROOT} "$@"\n')
+			os.chmod(link, 0o755)
+		else:
 			os.symlink(tool, link)
-	tree.save_stamp('cross-arm64', {'packages': PACKAGES})
+	tree.save_stamp('cross-arm64', {'packages': PACKAGES, 'sysroot': ROOT})
 	return BIN
