@@ -437,17 +437,13 @@ SITE_KINDS = (('.time_ns_sites', 0xe8, 'call'),	# call rel32 to a helper
 	      ('.time_ns_branches', 0xe9, 'branch'))	# jmp rel32 to a path
 
 
-def alternative_bytes(a, sections):
-	"""The addresses of ELF image @a that its .altinstructions entries
+def alternatives(a, sections):
+	"""[(original, length)] of ELF image @a's .altinstructions entries
 	(12 bytes each: the original's and the replacement's offsets, the
-	feature, their lengths) may replace at boot."""
+	feature, their lengths): bytes the kernel may replace at boot."""
 	addr, off, size = sections.get('.altinstructions', (0, 0, 0))
-	out = set()
-	for i in range(size // 12):
-		rel, = struct.unpack_from('<i', a, off + 12 * i)
-		orig = addr + 12 * i + rel
-		out.update(range(orig, orig + a[off + 12 * i + 10]))
-	return out
+	return [(addr + 12 * i + struct.unpack_from('<i', a, off + 12 * i)[0],
+		 a[off + 12 * i + 10]) for i in range(size // 12)]
 
 
 def site_list(a):
@@ -456,7 +452,8 @@ def site_list(a):
 	tail call) targets the jump's destination, as vdso2c makes it, but
 	not where alternatives may patch that jump at boot."""
 	sections = elf_sections(a)
-	patched = alternative_bytes(a, sections)
+	patched = {at for orig, n in alternatives(a, sections)
+		   for at in range(orig, orig + n)}
 	out = []
 	for name, opcode, _ in SITE_KINDS:
 		if name not in sections:
@@ -774,9 +771,7 @@ def check_vdso2c_forged_targets(res):
 		name = ('vdso2c: a branch to a jump in an alternative\'s original '
 			'bytes goes to that jump')
 		secs = elf_sections(raw)
-		addr, off, size = secs.get('.altinstructions', (0, 0, 0))
-		origs = [addr + 12 * i + struct.unpack_from('<i', raw, off + 12 * i)[0]
-			 for i in range(size // 12) if raw[off + 12 * i + 10] >= 5]
+		origs = [orig for orig, n in alternatives(raw, secs) if n >= 5]
 		if not origs or '.time_ns_branches' not in secs:
 			res.add(FAIL, name, 'no 5-byte alternative or no branch site')
 		else:
