@@ -134,19 +134,20 @@ def ratio(a, b):
 # applies them. Other work on a shared machine only ever adds time, in
 # bursts as long as a round, so in the hot loop a process's figure for
 # an image is its fastest round, and its ratio is the one of the two
-# fastest rounds. A flushed call's misses vary from call to call, and
-# the fastest of a few dozen round medians with them (two runs' cells
-# differed by 5.7% in the median that way): for the cold cache a
-# process's ratio is the median of its rounds' ratios, each image's
-# round run beside the other's, and its figures the median rounds. One
-# process's ratio still moves with where its pages landed; the cell is
-# the median of CPU_PROCS[how] processes' ratios, its spread half their
-# range.
+# fastest rounds. A flushed call's cost moves with where its lines are
+# in memory, and the TSC may tick in steps of dozens of cycles: for the
+# cold cache every round puts both images in new places, calls them in
+# turn, call by call, and keeps each image's interquartile mean; a
+# process's figure for an image is the mean of its rounds, its ratio
+# their quotient. On an AMD EPYC, the same image against itself gave
+# ratios 1.000 +- 0.005 this way, where a process that kept its pages
+# (the earlier method) gave 0.97 to 1.08. The cell is the median of
+# CPU_PROCS[how] processes' ratios, its spread half their range.
 CPU_HOT = 20000		# calls per round and image, hot loop
 CPU_HOT_ROUNDS = 128	# two cycles of vdso_icount's 64 stack places
-CPU_COLD = 40		# flushed calls per round and image (their median)
-CPU_COLD_ROUNDS = 51
-CPU_PROCS = {'hot': 5, 'cold': 11}	# processes per cell
+CPU_COLD = 40		# flushed calls per round and image
+CPU_COLD_ROUNDS = 300
+CPU_PROCS = {'hot': 5, 'cold': 12}	# processes per cell
 CPU_RUNS = 2		# the whole measurement, twice: is it repeatable?
 # The pairs measured (a, b), reported as b / a.
 CPU_PAIRS = (('ours host', 'ours ns'), ('upstream host', 'upstream ns'),
@@ -159,9 +160,9 @@ def process_figures(rounds, how):
 		a = min(x for x, _ in rounds)
 		b = min(y for _, y in rounds)
 		return a, b, b / a
-	return (statistics.median(x for x, _ in rounds),
-		statistics.median(y for _, y in rounds),
-		statistics.median(y / x for x, y in rounds))
+	a = statistics.mean(x for x, _ in rounds)
+	b = statistics.mean(y for _, y in rounds)
+	return a, b, b / a
 
 
 def cell_figures(procs):
@@ -541,15 +542,15 @@ def cpu_report(cpu):
 			 'A process\'s figure for an image is its fastest round, '
 			 'its ratio the one of the two fastest rounds.'),
 			('cold', 'Cold cache on this machine\'s CPU',
-			 f'{CPU_COLD} calls of one image, each after a clflush of the '
-			 f'image and its VVAR area, then {CPU_COLD} of the other, '
-			 f'{CPU_COLD_ROUNDS} rounds; TSC ticks of a call, the median of '
-			 'a round',
-			 'A process\'s ratio is the median of its rounds\' ratios '
-			 '(each round of one image beside the same round of the '
-			 'other), its figure for an image the median round, so a '
-			 'cell\'s figures, medians of their own, need not divide '
-			 'to its ratio.')):
+			 f'{CPU_COLD} calls of each image, in the order A B B A A '
+			 'B ..., each after a clflush of its image and VVAR area, '
+			 f'{CPU_COLD_ROUNDS} rounds, each with both images copied to '
+			 'two places drawn at random from 256; TSC ticks of a call, '
+			 'the interquartile mean of a round',
+			 'A process\'s figure for an image is the mean of its '
+			 'rounds, its ratio the quotient of the two, so a cell\'s '
+			 'figures, medians of their own, need not divide to its '
+			 'ratio.')):
 		md += ['', f'## {title}', '',
 		       f'CPU: {cpu_name()}.', '',
 		       'The built vDSO images, run in a host process by '

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Order statistics of TSC samples, for clock_bench.c and vdso_icount.c:
- * the median, and the mode in buckets of 1% of the median (fixed-width
- * buckets of a few ticks would hold one or two samples each and make
- * the mode a random pick).
+ * the median, the interquartile mean, and the mode in buckets of 1% of
+ * the median (fixed-width buckets of a few ticks would hold one or two
+ * samples each and make the mode a random pick).
  */
 #ifndef TIMENS_BENCH_STATS_H
 #define TIMENS_BENCH_STATS_H
@@ -23,6 +23,18 @@ static unsigned long long median(unsigned long long *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_ull);
 	return v[n / 2];
+}
+
+/* The mean of the middle half of @v: sorts @v. */
+static inline double interquartile_mean(unsigned long long *v, int n)
+{
+	int k, lo = n / 4, hi = n - n / 4;
+	double sum = 0;
+
+	qsort(v, n, sizeof(*v), cmp_ull);
+	for (k = lo; k < hi; k++)
+		sum += v[k];
+	return sum / (hi - lo);
 }
 
 /* Sorts @v. */
