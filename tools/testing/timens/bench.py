@@ -139,10 +139,11 @@ def ratio(a, b):
 # cold cache every round puts both images in new places, calls them in
 # turn, call by call, and keeps each image's interquartile mean; a
 # process's figure for an image is the mean of its rounds, its ratio
-# their quotient. On an AMD EPYC, the same image against itself gave
-# ratios 1.000 +- 0.005 this way, where a process that kept its pages
-# (the earlier method) gave 0.97 to 1.08. The cell is the median of
-# CPU_PROCS[how] processes' ratios, its spread half their range.
+# their quotient; every other round the images trade places. On an AMD
+# EPYC the same image against itself gave cells of 0.998 to 1.001 this
+# way, where a process that kept its pages gave 0.97 to 1.08. The cell
+# is the median of CPU_PROCS[how] processes' ratios, its spread half
+# their range.
 CPU_HOT = 20000		# calls per round and image, hot loop
 CPU_HOT_ROUNDS = 128	# two cycles of vdso_icount's 64 stack places
 CPU_COLD = 40		# flushed calls per round and image
@@ -547,6 +548,8 @@ def cpu_report(cpu):
 			 f'{CPU_COLD_ROUNDS} rounds, each with both images copied to '
 			 'two places drawn at random from 256; TSC ticks of a call, '
 			 'the interquartile mean of a round',
+			 'Every other round the two trade places (which is copied, '
+			 'called first, and from which copy of the calling code). '
 			 'A process\'s figure for an image is the mean of its '
 			 'rounds, its ratio the quotient of the two, so a cell\'s '
 			 'figures, medians of their own, need not divide to its '

@@ -604,13 +604,17 @@ static void cold_slot_copy(const struct cold_slots *s, int slot,
 /*
  * One round of --cold-pair: @n flushed calls of each image, in the order
  * A B B A A B ..., so that neither image is always the one called after
- * the other, from slots of @s; @t gets each image's interquartile mean of TSC ticks. The
- * TSC may tick in steps of many cycles (26 on an AMD EPYC): a median is
- * one of those steps, a mean of many calls is finer.
+ * the other, from slots of @s; @t gets each image's interquartile mean
+ * of TSC ticks. The TSC may tick in steps of many cycles (26 on an AMD
+ * EPYC): a median is one of those steps, a mean of many calls is finer.
+ * With @swap, set every other round, the images trade places: which is
+ * copied first, called first, and through which of cold_calls[]. Each
+ * place has costs of its own (an image against itself came out 1.4%
+ * slower as B without the swap), which the rounds then share out alike.
  */
 static void cold_pair_round(const struct loaded *images,
 			    const struct cold_slots *s, int clock, int n,
-			    unsigned long long **v, double *t)
+			    int swap, unsigned long long **v, double *t)
 {
 	int slot[2], i, k;
 	struct loaded l[2];
@@ -620,12 +624,12 @@ static void cold_pair_round(const struct loaded *images,
 		slot[1] = random() % COLD_SLOTS;
 	while (slot[1] == slot[0]);
 	for (i = 0; i < 2; i++)
-		cold_slot_copy(s, slot[i], &images[i], &l[i]);
+		cold_slot_copy(s, slot[i], &images[i ^ swap], &l[i ^ swap]);
 	for (k = 0; k < n; k++)
 		for (i = 0; i < 2; i++) {
-			int j = i ^ (k & 1);
+			int j = i ^ (k & 1) ^ swap;
 
-			v[j][k] = cold_calls[j](&l[j], clock);
+			v[j][k] = cold_calls[j ^ swap](&l[j], clock);
 		}
 	for (i = 0; i < 2; i++)
 		t[i] = interquartile_mean(v[i], n);
@@ -665,14 +669,14 @@ static int pair_main(int argc, char **argv)
 	/* A first round, not counted, to settle the caches. */
 	if (cold) {
 		cold_slots_init(&slots, l);
-		cold_pair_round(l, &slots, clock, n, v, t);
+		cold_pair_round(l, &slots, clock, n, 0, v, t);
 	} else {
 		for (i = 0; i < 2; i++)
 			hot_round(&l[i], clock, n, 0);
 	}
 	for (r = 0; r < rounds; r++) {
 		if (cold) {
-			cold_pair_round(l, &slots, clock, n, v, t);
+			cold_pair_round(l, &slots, clock, n, r & 1, v, t);
 		} else {
 			for (i = 0; i < 2; i++) {
 				int k = i ^ (r & 1);
