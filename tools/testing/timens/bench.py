@@ -566,7 +566,7 @@ def cpu_report(cpu):
 		       'ratios, '
 		       '± half their range. The whole measurement ran '
 		       f'{CPU_RUNS} times in a row: each cell is "run 1 ± '
-		       'spread, run 2".', '',
+		       'spread, run 2 (run 2\'s difference from run 1)".', '',
 		       '| image | clock | ours host | ours ns | ours ns / ours host '
 		       '| upstream ns / upstream host | ours host / stripped '
 		       '| ours ns / upstream ns |',
@@ -578,7 +578,9 @@ def cpu_report(cpu):
 					v2 = cpu_cell(cpu, CPU_RUNS, how, image, c, a, b)
 					if v1 is None or v2 is None:
 						return '-'
-					return f'{v1[0]:.3f} ± {v1[1]:.3f}, {v2[0]:.3f}'
+					return (f'{v1[0]:.3f} ± {v1[1]:.3f}, '
+						f'{v2[0]:.3f} '
+						f'({100 * (v2[0] - v1[0]) / v1[0]:+.2f}%)')
 				own = cpu_cell(cpu, 1, how, image, c, 'ours host', 'ours ns')
 				md.append(f'| {image} | {c} | '
 					  f'{fmt(own[2] if own else None, 2)} | '
