@@ -546,8 +546,9 @@ static unsigned long long cold_call_b(const struct loaded *l, int clock)
 }
 
 /*
- * Called through this table, which the compiler cannot see into, neither
- * is inlined into the loop, where the two calls might become one again.
+ * Called through this table with an index known only at run time,
+ * neither is inlined into the loop, where the two calls might become one
+ * again (GCC 12 keeps the two functions and their calls apart).
  */
 static unsigned long long (*cold_calls[2])(const struct loaded *l, int clock) = {
 	cold_call_a, cold_call_b,
@@ -574,6 +575,8 @@ static unsigned long area_len(const struct loaded *l)
 
 static void cold_slots_init(struct cold_slots *s, const struct loaded *l)
 {
+	/* Each process draws slots of its own. */
+	srandom(getpid());
 	s->len = area_len(&l[0]) > area_len(&l[1]) ? area_len(&l[0]) :
 						     area_len(&l[1]);
 	s->base = mmap(NULL, s->len * COLD_SLOTS, PROT_READ | PROT_WRITE,
@@ -654,6 +657,11 @@ static int pair_main(int argc, char **argv)
 	}
 	if (n <= 0 || rounds <= 0) {
 		fputs("vdso_icount: N and ROUNDS must be positive\n", stderr);
+		return 2;
+	}
+	if (cold && rounds % 2) {
+		/* Each image must be A in as many rounds as it is B. */
+		fputs("vdso_icount: --cold-pair takes an even ROUNDS\n", stderr);
 		return 2;
 	}
 	steady(argv);
